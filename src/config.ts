@@ -1,0 +1,224 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
+import { isIsoDate } from './domain/ist-time.ts';
+import { DEFAULT_MARKET_HOLIDAYS } from './domain/market-holidays.ts';
+
+export type LogFormat = 'json' | 'pretty';
+
+/** The whole runtime configuration, read once from the environment and the command line. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  readonly logFormat: LogFormat;
+  readonly mockMode: boolean;
+  readonly indices: readonly IndexSymbol[];
+  readonly collectionIntervalMs: number;
+  readonly collectionTimeoutMs: number;
+  readonly maxWorkers: number;
+  readonly strikesAroundAtm: number;
+  readonly seed: string;
+  readonly riskFreeRate: number;
+  readonly dividendYield: number;
+  readonly marketHolidays: readonly string[];
+  readonly csvEnabled: boolean;
+  readonly healthIntervalMs: number;
+  readonly metricsEnabled: boolean;
+  readonly kite: { readonly apiKey?: string; readonly apiSecret?: string; readonly accessToken?: string };
+}
+
+export type ConfigResult =
+  | { readonly kind: 'config'; readonly config: Config }
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'invalid'; readonly errors: readonly string[] };
+
+/** Collection period when running on the simulated market and none is configured. */
+export const MOCK_COLLECTION_INTERVAL_SECONDS = 2;
+export const LIVE_COLLECTION_INTERVAL_SECONDS = 30;
+
+const bool = () =>
+  z.stringbool({
+    truthy: ['true', '1', 'yes', 'on'],
+    falsy: ['false', '0', 'no', 'off'],
+    case: 'insensitive',
+    error: 'expected true or false (also 1/0, yes/no, on/off)',
+  });
+const number = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+(\.\d+)?$/, { error: `expected ${what}` })
+    .transform(Number);
+const integer = (min: number, max: number) =>
+  number(`a whole number from ${min} to ${max}`).pipe(
+    z.number().int({ error: `expected a whole number from ${min} to ${max}` }).min(min, { error: `expected a whole number from ${min} to ${max}` }).max(max, { error: `expected a whole number from ${min} to ${max}` }),
+  );
+const seconds = (min: number, max: number) =>
+  number(`seconds from ${min} to ${max}`).pipe(
+    z.number().min(min, { error: `expected seconds from ${min} to ${max}` }).max(max, { error: `expected seconds from ${min} to ${max}` }),
+  );
+const decimal = (min: number, max: number, what: string) =>
+  number(`${what} from ${min} to ${max}`).pipe(
+    z.number().min(min, { error: `expected ${what} from ${min} to ${max}` }).max(max, { error: `expected ${what} from ${min} to ${max}` }),
+  );
+const nonEmpty = z.string().trim().min(1, { error: 'must not be empty when set' });
+
+const ENV_SCHEMA = z.object({
+  G6_HOST: nonEmpty.optional(),
+  G6_PORT: integer(0, 65535).optional(),
+  G6_DATA_DIR: nonEmpty.optional(),
+  G6_DEBUG: bool().optional(),
+  G6_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected one of fatal, error, warn, info, debug, trace' }).optional(),
+  G6_LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'expected json or pretty' }).optional(),
+  G6_MOCK_MODE: bool().optional(),
+  G6_INDICES: z
+    .string()
+    .transform((text) => text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0))
+    .refine((list) => list.length > 0, { error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}` })
+    .refine((list) => list.every(isIndexSymbol), { error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}` })
+    .transform((list) => [...new Set(list)] as IndexSymbol[])
+    .optional(),
+  G6_COLLECTION_INTERVAL: seconds(0.05, 3600).optional(),
+  G6_COLLECTION_TIMEOUT: seconds(0.05, 600).optional(),
+  G6_MAX_WORKERS: integer(1, 64).optional(),
+  G6_STRIKES_AROUND_ATM: integer(0, 500).optional(),
+  G6_SEED: nonEmpty.optional(),
+  G6_RISK_FREE_RATE: decimal(-0.05, 0.5, 'a decimal annual rate').optional(),
+  G6_DIVIDEND_YIELD: decimal(-0.05, 0.5, 'a decimal annual yield').optional(),
+  G6_MARKET_HOLIDAYS: z
+    .string()
+    .transform((text) => text.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .refine((list) => list.every(isIsoDate), { error: 'expected comma-separated dates YYYY-MM-DD' })
+    .optional(),
+  G6_ENABLE_CSV: bool().optional(),
+  G6_ENABLE_INFLUXDB: bool().optional(),
+  G6_HEALTH_INTERVAL: seconds(1, 86_400).optional(),
+  G6_METRICS_ENABLED: bool().optional(),
+  KITE_API_KEY: nonEmpty.optional(),
+  KITE_API_SECRET: nonEmpty.optional(),
+  KITE_ACCESS_TOKEN: nonEmpty.optional(),
+});
+
+export const HELP_TEXT = `g6 — options-analytics GraphQL server for Indian index options
+
+Usage: npm start -- [options]      (or: node dist/main.js [options])
+
+Options:
+  --mock         use the simulated market (the default when no Kite credentials are set)
+  --debug        debug logging (same as G6_DEBUG=true)
+  --port <n>     HTTP port (same as G6_PORT; 0 picks a free port)
+  --help         show this text
+
+Configuration is read from the environment; see the README's configuration table.
+GraphiQL: http://localhost:<port>/graphql   health: /health   readiness: /ready   metrics: /metrics
+`;
+
+/**
+ * Reads and validates the configuration. Pure: the caller passes the environment, the arguments and
+ * whether stdout is a terminal. Every invalid value is reported with its variable (or flag) name.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[],
+  stdoutIsTty = false,
+): ConfigResult {
+  let flags: { mock?: boolean; debug?: boolean; port?: string; help?: boolean };
+  try {
+    flags = parseArgs({
+      args: [...argv],
+      options: {
+        mock: { type: 'boolean' },
+        debug: { type: 'boolean' },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    return { kind: 'invalid', errors: [`command line: ${(error as Error).message}`] };
+  }
+  if (flags.help) {
+    return { kind: 'help', text: HELP_TEXT };
+  }
+
+  // Empty variables count as unset, the way shells and .env files usually mean them.
+  const present = Object.fromEntries(
+    Object.keys(ENV_SCHEMA.shape).flatMap((name) => {
+      const value = env[name];
+      return value === undefined || value.trim() === '' ? [] : [[name, value]];
+    }),
+  );
+  const errors: string[] = [];
+  const parsed = ENV_SCHEMA.safeParse(present);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      errors.push(`${name}=${JSON.stringify(present[name])}: ${issue.message}`);
+    }
+  }
+  let port: number | undefined;
+  if (flags.port !== undefined) {
+    const flagPort = integer(0, 65535).safeParse(flags.port);
+    if (flagPort.success) {
+      port = flagPort.data;
+    } else {
+      errors.push(`--port ${JSON.stringify(flags.port)}: expected a whole number from 0 to 65535`);
+    }
+  }
+  if (!parsed.success || errors.length > 0) {
+    return { kind: 'invalid', errors };
+  }
+  const e = parsed.data;
+
+  const hasKiteCredentials = e.KITE_API_KEY !== undefined && e.KITE_ACCESS_TOKEN !== undefined;
+  const mockMode = flags.mock === true || (e.G6_MOCK_MODE ?? !hasKiteCredentials);
+  if (!mockMode) {
+    errors.push(
+      hasKiteCredentials
+        ? 'G6_MOCK_MODE=false: collection from Kite Connect is not in this build yet; run on the simulated market (unset G6_MOCK_MODE or pass --mock)'
+        : 'G6_MOCK_MODE=false needs KITE_API_KEY and KITE_ACCESS_TOKEN',
+    );
+  }
+  if (e.G6_ENABLE_INFLUXDB === true) {
+    errors.push('G6_ENABLE_INFLUXDB=true: the InfluxDB sink is not in this build yet; unset it (CSV storage stays on)');
+  }
+  const intervalSeconds =
+    e.G6_COLLECTION_INTERVAL ?? (mockMode ? MOCK_COLLECTION_INTERVAL_SECONDS : LIVE_COLLECTION_INTERVAL_SECONDS);
+  const timeoutSeconds = e.G6_COLLECTION_TIMEOUT ?? Math.max(10, intervalSeconds);
+  if (errors.length > 0) {
+    return { kind: 'invalid', errors };
+  }
+
+  const debug = flags.debug === true || e.G6_DEBUG === true;
+  return {
+    kind: 'config',
+    config: Object.freeze({
+      host: e.G6_HOST ?? '0.0.0.0',
+      port: port ?? e.G6_PORT ?? 4000,
+      dataDir: e.G6_DATA_DIR ?? 'data',
+      logLevel: e.G6_LOG_LEVEL ?? (debug ? 'debug' : 'info'),
+      logFormat: e.G6_LOG_FORMAT ?? (stdoutIsTty ? 'pretty' : 'json'),
+      mockMode,
+      indices: Object.freeze(e.G6_INDICES ?? [...INDEX_SYMBOLS]),
+      collectionIntervalMs: Math.round(intervalSeconds * 1000),
+      collectionTimeoutMs: Math.round(timeoutSeconds * 1000),
+      maxWorkers: e.G6_MAX_WORKERS ?? 4,
+      strikesAroundAtm: e.G6_STRIKES_AROUND_ATM ?? 30,
+      seed: e.G6_SEED ?? 'g6',
+      riskFreeRate: e.G6_RISK_FREE_RATE ?? 0.065,
+      dividendYield: e.G6_DIVIDEND_YIELD ?? 0,
+      marketHolidays: Object.freeze(e.G6_MARKET_HOLIDAYS ?? [...DEFAULT_MARKET_HOLIDAYS]),
+      csvEnabled: e.G6_ENABLE_CSV ?? true,
+      healthIntervalMs: Math.round((e.G6_HEALTH_INTERVAL ?? 60) * 1000),
+      metricsEnabled: e.G6_METRICS_ENABLED ?? true,
+      kite: Object.freeze({
+        apiKey: e.KITE_API_KEY,
+        apiSecret: e.KITE_API_SECRET,
+        accessToken: e.KITE_ACCESS_TOKEN,
+      }),
+    }),
+  };
+}

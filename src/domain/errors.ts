@@ -1,0 +1,23 @@
+/** Machine-readable error codes, also used as GraphQL `extensions.code`. */
+export const ERROR_CODES = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  INDEX_NOT_CONFIGURED: 'INDEX_NOT_CONFIGURED',
+  EXPIRY_NOT_FOUND: 'EXPIRY_NOT_FOUND',
+  PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
+  PROVIDER_TIMEOUT: 'PROVIDER_TIMEOUT',
+  SINK_WRITE_FAILED: 'SINK_WRITE_FAILED',
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** An operational error: something outside the program failed, and the caller may retry. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = options.retryable;
+  }
+}

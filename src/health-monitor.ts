@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { HealthReport } from './health.ts';
+
+export interface HealthMonitor {
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Logs a health summary every `intervalMs` (G6_HEALTH_INTERVAL) and a warning the moment readiness
+ * changes, so operators tailing logs see outages without scraping /ready.
+ */
+export function createHealthMonitor(options: {
+  readonly intervalMs: number;
+  readonly evaluate: () => HealthReport;
+  readonly logger: Logger;
+}): HealthMonitor {
+  let timer: NodeJS.Timeout | undefined;
+  let wasReady: boolean | null = null;
+  const check = () => {
+    const report = options.evaluate();
+    if (wasReady !== null && wasReady !== report.ready) {
+      options.logger.warn({ ready: report.ready, problems: report.problems }, report.ready ? 'service became ready' : 'service became not ready');
+    } else {
+      options.logger.info({ ready: report.ready, problems: report.problems }, 'health');
+    }
+    wasReady = report.ready;
+  };
+  return {
+    start() {
+      if (timer === undefined) {
+        timer = setInterval(check, options.intervalMs);
+        timer.unref();
+      }
+    },
+    stop() {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { collectOnce } from './collectors/collect-once.ts';
+import { createCollectionLoop } from './collectors/collection-loop.ts';
+import { type Config, loadConfig } from './config.ts';
+import { evaluateHealth } from './health.ts';
+import { createHealthMonitor } from './health-monitor.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createSimulatedProvider } from './providers/simulated/simulated-provider.ts';
+import { createContextFactory } from './schema/context.ts';
+import { schema } from './schema/index.ts';
+import { createServer } from './server/create-server.ts';
+import { createCsvSink } from './sinks/csv-sink.ts';
+import { createFanOutSink } from './sinks/fan-out-sink.ts';
+import type { SnapshotSink } from './sinks/snapshot-sink.ts';
+import { createSnapshotPubSub } from './store/snapshot-pubsub.ts';
+import { createSnapshotStore } from './store/snapshot-store.ts';
+
+export interface RunningApp {
+  readonly port: number;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Builds every part from the config, starts collection and the server; `stop()` tears down in reverse. */
+export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+  const startedAt = new Date();
+  const store = createSnapshotStore();
+  let metrics: ReturnType<typeof createMetrics> | null = null;
+  const pubsub = createSnapshotPubSub({ onConflated: (index) => metrics?.subscriptionEventsConflated.inc({ index }) });
+  metrics = config.metricsEnabled
+    ? createMetrics({
+        snapshotAgeSeconds: () =>
+          store.list().map((s) => ({ index: s.index, ageSeconds: (Date.now() - s.observedAt.getTime()) / 1000 })),
+        activeSubscriptions: () => pubsub.subscriberCount(),
+      })
+    : null;
+
+  const provider = createSimulatedProvider({
+    seed: config.seed,
+    holidays: new Set(config.marketHolidays),
+    rate: config.riskFreeRate,
+    dividendYield: config.dividendYield,
+    now: () => new Date(),
+  });
+
+  const sinks: SnapshotSink[] = [];
+  if (config.csvEnabled) {
+    sinks.push(
+      createCsvSink({
+        dataDir: resolve(config.dataDir),
+        onRowsWritten: (file, rows) => metrics?.csvRowsWritten.inc({ file }, rows),
+      }),
+    );
+  }
+  const sink = createFanOutSink(sinks);
+  const collectorLogger = logger.child({ component: 'collector' });
+
+  const loop = createCollectionLoop({
+    indices: config.indices,
+    intervalMs: config.collectionIntervalMs,
+    timeoutMs: config.collectionTimeoutMs,
+    maxWorkers: config.maxWorkers,
+    maxBackoffMs: Math.max(config.collectionIntervalMs, 5 * 60_000),
+    collect: async (index, signal) => {
+      const result = await collectOnce(
+        {
+          provider,
+          store,
+          pubsub,
+          sink,
+          rate: config.riskFreeRate,
+          dividendYield: config.dividendYield,
+          strikesAroundAtm: config.strikesAroundAtm,
+          sinkTimeoutMs: config.collectionTimeoutMs,
+        },
+        index,
+        signal,
+      );
+      for (const outcome of result.sinkOutcomes) {
+        metrics?.sinkWriteDuration.observe({ sink: outcome.sink }, outcome.durationMs / 1000);
+        if (!outcome.ok) {
+          metrics?.sinkWriteFailures.inc({ sink: outcome.sink });
+          collectorLogger.error({ index, sink: outcome.sink, err: outcome.error }, 'sink write failed');
+        }
+      }
+      const nearest = result.snapshot.chains[0];
+      collectorLogger.debug(
+        {
+          index,
+          seq: result.snapshot.seq,
+          spot: result.snapshot.spot,
+          expiries: result.snapshot.chains.length,
+          contracts: result.snapshot.chains.reduce((n, c) => n + c.summary.contractCount, 0),
+          pcrOi: nearest?.summary.pcrOi,
+          atmIv: nearest?.summary.atmIv,
+          fetchMs: Math.round(result.fetchMs * 10) / 10,
+          analyzeMs: Math.round(result.analyzeMs * 10) / 10,
+        },
+        'collected',
+      );
+    },
+    onTickSucceeded: (index, durationMs) => {
+      metrics?.collectDuration.observe({ index }, durationMs / 1000);
+      metrics?.lastSuccess.set({ index }, Date.now() / 1000);
+    },
+    onTickFailed: (index, error, consecutiveFailures, retryInMs) => {
+      metrics?.collectFailures.inc({ index });
+      collectorLogger.warn({ index, err: error, consecutiveFailures, retryInMs: Math.round(retryInMs) }, 'collection failed');
+    },
+  });
+
+  const staleAfterMs = Math.max(3 * config.collectionIntervalMs, config.collectionIntervalMs + config.collectionTimeoutMs);
+  const health = () => evaluateHealth(loop.status(), Date.now(), staleAfterMs);
+  const server = createServer({
+    schema,
+    createContext: createContextFactory({
+      store,
+      pubsub,
+      indices: config.indices,
+      serverInfo: {
+        version: readVersion(),
+        provider: provider.name,
+        startedAt,
+        collectionIntervalMs: config.collectionIntervalMs,
+        collectorStatus: () => loop.status(),
+      },
+    }),
+    logger,
+    registry: metrics?.registry ?? null,
+    health,
+    onWsConnectionsChanged: (delta) => metrics?.wsConnections.inc(delta),
+  });
+  const monitor = createHealthMonitor({ intervalMs: config.healthIntervalMs, evaluate: health, logger: logger.child({ component: 'health' }) });
+
+  loop.start();
+  const port = await server.start(config.port, config.host);
+  monitor.start();
+
+  return {
+    port,
+    logger,
+    async stop() {
+      monitor.stop();
+      await loop.stop();
+      pubsub.close();
+      await server.stop();
+      await sink.close();
+      await provider.close();
+    },
+  };
+}
+
+/** CLI entry: parse config (exit 2 on bad values), run until SIGTERM/SIGINT, shut down cleanly. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const result = loadConfig(env, argv, process.stdout.isTTY === true);
+  if (result.kind === 'help') {
+    process.stdout.write(result.text);
+    return;
+  }
+  if (result.kind === 'invalid') {
+    process.stderr.write(`g6: invalid configuration\n${result.errors.map((e) => `  ${e}\n`).join('')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { config } = result;
+  const logger = createLogger(config);
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+
+  let app: RunningApp;
+  try {
+    app = await startApp(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exitCode = 1;
+    return;
+  }
+  const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info(
+    {
+      url: `http://${displayHost}:${app.port}/graphql`,
+      port: app.port,
+      provider: config.mockMode ? 'simulated' : 'kite',
+      indices: config.indices,
+      collectionIntervalSeconds: config.collectionIntervalMs / 1000,
+      csv: config.csvEnabled ? resolve(config.dataDir, 'csv') : false,
+      metrics: config.metricsEnabled,
+    },
+    `G6 server ready: GraphiQL at http://${displayHost}:${app.port}/graphql`,
+  );
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app
+      .stop()
+      .then(() => {
+        logger.info('stopped');
+        logger.flush();
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main(process.argv.slice(2), process.env);
+}

@@ -1,0 +1,106 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { IndexSymbol } from './domain/indices.ts';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly collectDuration: Histogram<'index'>;
+  readonly collectFailures: Counter<'index'>;
+  readonly lastSuccess: Gauge<'index'>;
+  readonly sinkWriteDuration: Histogram<'sink'>;
+  readonly sinkWriteFailures: Counter<'sink'>;
+  readonly csvRowsWritten: Counter<'file'>;
+  readonly subscriptionEventsConflated: Counter<'index'>;
+  readonly wsConnections: Gauge;
+}
+
+export interface MetricsSources {
+  /** Age of the newest snapshot per index, seconds; computed at scrape time. */
+  snapshotAgeSeconds(): Array<{ index: IndexSymbol; ageSeconds: number }>;
+  activeSubscriptions(): number;
+}
+
+/** Every metric lives in this registry (never the global one), so tests and replicas stay isolated. */
+export function createMetrics(sources: MetricsSources): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'g6_' });
+  const collectDuration = new Histogram({
+    name: 'g6_collect_duration_seconds',
+    help: 'Duration of one collection tick of one index (provider, analytics, store, publish, sinks)',
+    labelNames: ['index'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const collectFailures = new Counter({
+    name: 'g6_collect_failures_total',
+    help: 'Collection ticks that failed or timed out',
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
+  const lastSuccess = new Gauge({
+    name: 'g6_collect_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful collection per index',
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'g6_snapshot_age_seconds',
+    help: 'Age of the newest snapshot per index at scrape time',
+    labelNames: ['index'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { index, ageSeconds } of sources.snapshotAgeSeconds()) {
+        this.set({ index }, ageSeconds);
+      }
+    },
+  });
+  const sinkWriteDuration = new Histogram({
+    name: 'g6_sink_write_duration_seconds',
+    help: 'Duration of one snapshot write per sink',
+    labelNames: ['sink'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const sinkWriteFailures = new Counter({
+    name: 'g6_sink_write_failures_total',
+    help: 'Snapshot writes that failed or timed out per sink',
+    labelNames: ['sink'] as const,
+    registers: [registry],
+  });
+  const csvRowsWritten = new Counter({
+    name: 'g6_csv_rows_written_total',
+    help: 'Rows appended to CSV files',
+    labelNames: ['file'] as const,
+    registers: [registry],
+  });
+  const subscriptionEventsConflated = new Counter({
+    name: 'g6_subscription_events_conflated_total',
+    help: 'Snapshots replaced by a newer one before a slow subscriber took them',
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
+  const wsConnections = new Gauge({
+    name: 'g6_graphql_ws_connections',
+    help: 'Open GraphQL WebSocket connections',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'g6_graphql_subscriptions',
+    help: 'Active snapshot subscriptions',
+    registers: [registry],
+    collect() {
+      this.set(sources.activeSubscriptions());
+    },
+  });
+  return {
+    registry,
+    collectDuration,
+    collectFailures,
+    lastSuccess,
+    sinkWriteDuration,
+    sinkWriteFailures,
+    csvRowsWritten,
+    subscriptionEventsConflated,
+    wsConnections,
+  };
+}

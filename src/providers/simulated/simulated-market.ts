@@ -1,0 +1,242 @@
+import { blackScholes } from '../../analytics/black-scholes.ts';
+import { type Expiry, expiryInstant, listOpenExpiries } from '../../domain/expiry-calendar.ts';
+import type { IndexSpec } from '../../domain/indices.ts';
+import { toIstDateString } from '../../domain/ist-time.ts';
+import { toOptionTradingSymbol } from '../../domain/kite-tradingsymbol.ts';
+import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
+import { createRandomStream, type RandomStream } from './random.ts';
+import { smileVolatility } from './volatility-smile.ts';
+
+const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+const DAY_YEARS = 1 / 365;
+/** Motion after a long pause is capped at one day's worth, so a laptop waking up sees no crash. */
+const MAX_STEP_YEARS = DAY_YEARS;
+/** Mean reversion speed (per year) and volatility of the log volatility level. */
+const VOL_REVERSION_PER_YEAR = 50;
+const VOL_OF_VOL = 1.2;
+/** Correlation of volatility shocks with index returns (falling markets get dearer options). */
+const SPOT_VOL_CORRELATION = -0.7;
+/** Fraction of open interest traded per day at the money. */
+const ATM_TURNOVER_PER_DAY = 2.5;
+/** Strikes kept between spot and the edge of a listing before new strikes are added. */
+const STRIKES_KEPT_BEYOND_SPOT = 20;
+
+export interface SimulatedMarketOptions {
+  readonly spec: IndexSpec;
+  readonly seed: string;
+  readonly holidays: ReadonlySet<string>;
+  /** Rates the simulator prices with; analytics recover the smile when they use the same. */
+  readonly rate: number;
+  readonly dividendYield: number;
+}
+
+interface ContractState {
+  /** Open interest in lots (kept fractional; reported rounded). */
+  oiLots: number;
+  /** Volume traded today in lots. */
+  volumeLots: number;
+}
+
+interface Listing {
+  readonly expiry: Expiry;
+  readonly expiresAtMs: number;
+  /** Per-strike contract state, keyed by strike; strikes sorted on read. */
+  readonly calls: Map<number, ContractState>;
+  readonly puts: Map<number, ContractState>;
+}
+
+/**
+ * One index's simulated options market. Pure given its inputs: `advance(asOf)` with the same seed and the
+ * same sequence of instants yields the same data. The index follows geometric Brownian motion at the
+ * current volatility level; the level mean-reverts and moves against the index; premiums are
+ * Black-Scholes prices at the smile of `volatility-smile.ts`, quoted on the tick grid around that value;
+ * open interest peaks at round strikes with OTM calls above and OTM puts (heavier) below spot.
+ */
+export class SimulatedIndexMarket {
+  readonly spec: IndexSpec;
+  #spot: number;
+  #logVolatilityShift = 0;
+  #lastAtMs: number | null = null;
+  #tradingDay: string | null = null;
+  readonly #random: RandomStream;
+  readonly #listings = new Map<string, Listing>();
+  readonly #options: SimulatedMarketOptions;
+
+  constructor(options: SimulatedMarketOptions) {
+    this.#options = options;
+    this.spec = options.spec;
+    this.#spot = options.spec.referenceSpot;
+    this.#random = createRandomStream(`${options.seed}:${options.spec.symbol}`);
+  }
+
+  get spot(): number {
+    return this.#spot;
+  }
+
+  /** The volatility level the smile is currently scaled by. */
+  get volatilityLevel(): number {
+    return this.spec.referenceAtmVolatility * Math.exp(this.#logVolatilityShift);
+  }
+
+  forward(timeToExpiryYears: number): number {
+    return this.#spot * Math.exp((this.#options.rate - this.#options.dividendYield) * timeToExpiryYears);
+  }
+
+  /** The true volatility the simulator priced a strike of an expiry with, at the current state. */
+  trueVolatility(strike: number, timeToExpiryYears: number): number {
+    return smileVolatility(this.volatilityLevel, this.forward(timeToExpiryYears), strike, timeToExpiryYears);
+  }
+
+  advance(asOf: Date): IndexMarketData {
+    const nowMs = asOf.getTime();
+    const stepYears = this.#lastAtMs === null ? 0 : Math.min(Math.max(nowMs - this.#lastAtMs, 0) / YEAR_MS, MAX_STEP_YEARS);
+    this.#lastAtMs = nowMs;
+    this.#moveUnderlying(stepYears);
+
+    const today = toIstDateString(asOf);
+    const newDay = this.#tradingDay !== today;
+    this.#tradingDay = today;
+
+    const open = listOpenExpiries(this.spec, asOf, this.#options.holidays);
+    const openDates = new Set(open.map((e) => e.date));
+    for (const date of this.#listings.keys()) {
+      if (!openDates.has(date)) {
+        this.#listings.delete(date);
+      }
+    }
+
+    const expiries: ExpiryQuotes[] = [];
+    for (const expiry of open) {
+      let listing = this.#listings.get(expiry.date);
+      if (listing === undefined) {
+        listing = { expiry, expiresAtMs: expiryInstant(expiry.date).getTime(), calls: new Map(), puts: new Map() };
+        this.#listings.set(expiry.date, listing);
+      }
+      const timeToExpiryYears = (listing.expiresAtMs - nowMs) / YEAR_MS;
+      this.#extendStrikes(listing, timeToExpiryYears);
+      expiries.push(this.#quoteListing(listing, timeToExpiryYears, stepYears, newDay, asOf));
+    }
+    return { index: this.spec.symbol, observedAt: asOf, spot: this.#spot, expiries };
+  }
+
+  #moveUnderlying(stepYears: number): void {
+    if (stepYears <= 0) {
+      return;
+    }
+    const sigma = this.volatilityLevel;
+    const spotShock = this.#random.normal();
+    const independent = this.#random.normal();
+    const volShock = SPOT_VOL_CORRELATION * spotShock + Math.sqrt(1 - SPOT_VOL_CORRELATION ** 2) * independent;
+    const sqrtStep = Math.sqrt(stepYears);
+    this.#spot *= Math.exp(-0.5 * sigma * sigma * stepYears + sigma * sqrtStep * spotShock);
+    // Ornstein-Uhlenbeck on the log of the volatility level.
+    this.#logVolatilityShift +=
+      -VOL_REVERSION_PER_YEAR * this.#logVolatilityShift * stepYears + VOL_OF_VOL * sqrtStep * volShock;
+  }
+
+  /** New strikes are listed as spot approaches the edge, the way exchanges add strikes intraday. */
+  #extendStrikes(listing: Listing, timeToExpiryYears: number): void {
+    const step = this.spec.strikeStep;
+    const width = Math.min(0.25, Math.max(0.06, 3.5 * this.spec.referenceAtmVolatility * Math.sqrt(timeToExpiryYears)));
+    const wantedLow = Math.min(Math.floor((this.#spot * (1 - width)) / step), Math.floor(this.#spot / step) - STRIKES_KEPT_BEYOND_SPOT) * step;
+    const wantedHigh = Math.max(Math.ceil((this.#spot * (1 + width)) / step), Math.ceil(this.#spot / step) + STRIKES_KEPT_BEYOND_SPOT) * step;
+    for (let strike = wantedLow; strike <= wantedHigh; strike += step) {
+      if (!listing.calls.has(strike)) {
+        listing.calls.set(strike, this.#initialState(listing, strike, 'CE', timeToExpiryYears));
+        listing.puts.set(strike, this.#initialState(listing, strike, 'PE', timeToExpiryYears));
+      }
+    }
+  }
+
+  #initialState(listing: Listing, strike: number, right: 'CE' | 'PE', timeToExpiryYears: number): ContractState {
+    const forward = this.forward(timeToExpiryYears);
+    const scale = this.spec.referenceAtmVolatility * Math.sqrt(Math.max(timeToExpiryYears, 1 / 365));
+    const z = Math.log(strike / forward) / scale;
+    const outOfTheMoney = right === 'CE' ? strike >= forward : strike <= forward;
+    const sideWeight = outOfTheMoney ? (right === 'PE' ? 1.15 : 1) : 0.3;
+    const step = this.spec.strikeStep;
+    const roundness = strike % (step * 10) === 0 ? 2.4 : strike % (step * 2) === 0 ? 1.35 : 1;
+    // Near expiries and monthlies carry most open interest.
+    const expiryWeight = (listing.expiry.kind === 'MONTHLY' ? 1.4 : 1) / (1 + 4 * timeToExpiryYears);
+    const lotsAtTheMoney = 400_000 / this.spec.lotSize;
+    const noise = Math.exp(0.25 * this.#random.normal());
+    const oiLots = lotsAtTheMoney * expiryWeight * sideWeight * roundness * Math.exp(-Math.abs(z) / 1.3) * noise;
+    return { oiLots, volumeLots: 0 };
+  }
+
+  #quoteListing(listing: Listing, timeToExpiryYears: number, stepYears: number, newDay: boolean, asOf: Date): ExpiryQuotes {
+    const strikes = [...listing.calls.keys()].sort((a, b) => a - b);
+    const rows: StrikeQuotes[] = strikes.map((strike) => ({
+      strike,
+      call: this.#quoteContract(listing, strike, 'CE', timeToExpiryYears, stepYears, newDay, asOf),
+      put: this.#quoteContract(listing, strike, 'PE', timeToExpiryYears, stepYears, newDay, asOf),
+    }));
+    return { expiry: listing.expiry.date, kind: listing.expiry.kind, strikes: rows };
+  }
+
+  #quoteContract(
+    listing: Listing,
+    strike: number,
+    right: 'CE' | 'PE',
+    timeToExpiryYears: number,
+    stepYears: number,
+    newDay: boolean,
+    asOf: Date,
+  ): OptionQuote {
+    const state = (right === 'CE' ? listing.calls : listing.puts).get(strike)!;
+    const { lotSize, tickSize } = this.spec;
+    const volatility = this.trueVolatility(strike, timeToExpiryYears);
+    const theoretical = blackScholes({
+      right: right === 'CE' ? 'C' : 'P',
+      spot: this.#spot,
+      strike,
+      timeToExpiryYears,
+      rate: this.#options.rate,
+      dividendYield: this.#options.dividendYield,
+      volatility,
+    }).price;
+
+    const scale = volatility * Math.sqrt(Math.max(timeToExpiryYears, 1 / 365));
+    const distance = Math.min(Math.abs(Math.log(strike / this.forward(timeToExpiryYears)) / scale), 4);
+    const liquidity = Math.exp(-distance);
+
+    if (newDay) {
+      state.volumeLots = 0;
+    }
+    if (stepYears > 0) {
+      const stepDays = stepYears / DAY_YEARS;
+      state.volumeLots += state.oiLots * ATM_TURNOVER_PER_DAY * liquidity * stepDays * (0.5 + this.#random.uniform());
+      state.oiLots *= Math.exp(0.05 * Math.sqrt(stepDays) * this.#random.normal());
+    }
+
+    const halfSpread = Math.max(tickSize, theoretical * (0.004 + 0.02 * (1 - liquidity)));
+    const bidPrice = floorToTick(theoretical - halfSpread, tickSize);
+    const askPrice = Math.max(ceilToTick(theoretical + halfSpread, tickSize), tickSize);
+    const lastPrice = Math.max(roundToTick(theoretical + 0.8 * halfSpread * (2 * this.#random.uniform() - 1), tickSize), tickSize);
+    const depthLots = () => Math.max(1, Math.round(liquidity * 200 * this.#random.uniform()));
+
+    return {
+      tradingsymbol: toOptionTradingSymbol(this.spec.symbol, listing.expiry.date, listing.expiry.kind, strike, right),
+      instrumentToken: null,
+      lastPrice,
+      bid: bidPrice > 0 ? bidPrice : null,
+      ask: askPrice,
+      bidQuantity: bidPrice > 0 ? depthLots() * lotSize : 0,
+      askQuantity: depthLots() * lotSize,
+      volume: Math.round(state.volumeLots) * lotSize,
+      oi: Math.round(state.oiLots) * lotSize,
+      lastTradeTime: asOf,
+    };
+  }
+}
+
+// Prices are kept on the exchange tick grid; the epsilon absorbs binary rounding of k·tick.
+function roundToTick(price: number, tick: number): number {
+  return Number((Math.round(price / tick) * tick).toFixed(2));
+}
+function floorToTick(price: number, tick: number): number {
+  return Number((Math.floor(price / tick + 1e-9) * tick).toFixed(2));
+}
+function ceilToTick(price: number, tick: number): number {
+  return Number((Math.ceil(price / tick - 1e-9) * tick).toFixed(2));
+}

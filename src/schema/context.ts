@@ -1,0 +1,27 @@
+import type { IndexCollectionStatus } from '../collectors/collection-loop.ts';
+import type { IndexSymbol } from '../domain/indices.ts';
+import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
+import type { SnapshotStore } from '../store/snapshot-store.ts';
+
+export interface ServerInfoSource {
+  readonly version: string;
+  readonly provider: string;
+  readonly startedAt: Date;
+  readonly collectionIntervalMs: number;
+  collectorStatus(): IndexCollectionStatus[];
+}
+
+/** What resolvers may use: read-only views of the store and the live stream. Never providers or sinks. */
+export interface GraphQLContext {
+  readonly store: SnapshotStore;
+  readonly pubsub: SnapshotPubSub;
+  readonly indices: readonly IndexSymbol[];
+  readonly serverInfo: ServerInfoSource;
+}
+
+export type ContextDependencies = GraphQLContext;
+
+/** A fresh context per operation (per-request caches and loaders will live here). */
+export function createContextFactory(deps: ContextDependencies): () => GraphQLContext {
+  return () => ({ ...deps });
+}

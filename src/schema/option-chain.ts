@@ -1,0 +1,87 @@
+import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
+import { builder } from './builder.ts';
+import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { findChain, requireConfiguredIndex, requireStrikeWindow, selectChain } from './inputs.ts';
+import { MethodologyRef, StrikeRowRef } from './option-quote.ts';
+import { snapshotStream } from './snapshot-stream.ts';
+
+interface OptionChainView {
+  readonly chain: ChainSnapshot;
+  readonly seq: number;
+  readonly strikesAroundAtm: number | null;
+}
+
+/** The ATM row and `n` rows each side of it (fewer at the edges of the listing). */
+export function strikesAround(chain: ChainSnapshot, n: number | null): readonly AnalyzedStrike[] {
+  if (n === null) {
+    return chain.strikes;
+  }
+  const at = chain.strikes.findIndex((s) => s.strike === chain.summary.atmStrike);
+  return chain.strikes.slice(Math.max(0, at - n), at + n + 1);
+}
+
+export const OptionChainRef = builder.objectRef<OptionChainView>('OptionChain').implement({
+  description: 'The option chain of one index and expiry at one snapshot, with IV and Greeks per contract.',
+  fields: (t) => ({
+    index: t.field({ type: IndexSymbolEnum, resolve: (v) => v.chain.index }),
+    expiry: t.field({ type: 'Date', resolve: (v) => v.chain.expiry }),
+    expiryKind: t.field({ type: ExpiryKindEnum, resolve: (v) => v.chain.expiryKind }),
+    timestamp: t.field({ type: 'DateTime', resolve: (v) => v.chain.observedAt }),
+    seq: t.int({ resolve: (v) => v.seq }),
+    spot: t.float({ resolve: (v) => v.chain.spot }),
+    timeToExpiryYears: t.float({ description: 'ACT/365 to 15:30 IST on the expiry date.', resolve: (v) => v.chain.timeToExpiryYears }),
+    atmStrike: t.float({ resolve: (v) => v.chain.summary.atmStrike }),
+    methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
+    strikes: t.field({
+      type: [StrikeRowRef],
+      description: 'Ascending by strike.',
+      resolve: (v) => strikesAround(v.chain, v.strikesAroundAtm),
+    }),
+  }),
+});
+
+builder.queryField('optionChain', (t) =>
+  t.field({
+    type: OptionChainRef,
+    nullable: true,
+    description: 'Null until the first collection of the index.',
+    args: {
+      index: t.arg({ type: IndexSymbolEnum, required: true }),
+      expiry: t.arg({ type: 'Date', required: false, description: 'Null: the nearest open expiry.' }),
+      strikesAroundAtm: t.arg.int({
+        required: false,
+        description: 'Rows each side of the ATM strike (0 to 500); null: every collected strike.',
+      }),
+    },
+    resolve: (_root, args, ctx) => {
+      const strikesAroundAtm = requireStrikeWindow(args.strikesAroundAtm);
+      const chain = findChain(ctx, args.index, args.expiry);
+      return chain === undefined ? null : { chain, seq: ctx.store.getIndex(args.index)!.seq, strikesAroundAtm };
+    },
+  }),
+);
+
+builder.subscriptionField('optionChainUpdated', (t) =>
+  t.field({
+    type: OptionChainRef,
+    description: 'The current chain at once, then one per collection cycle of the index.',
+    args: {
+      index: t.arg({ type: IndexSymbolEnum, required: true }),
+      expiry: t.arg({ type: 'Date', required: false }),
+      strikesAroundAtm: t.arg.int({ required: false }),
+    },
+    subscribe: (_root, args, ctx) => {
+      requireStrikeWindow(args.strikesAroundAtm);
+      findChain(ctx, args.index, args.expiry);
+      return snapshotStream(ctx, args.index);
+    },
+    resolve: (snapshot: IndexSnapshot, args, ctx) => {
+      requireConfiguredIndex(ctx, args.index);
+      return {
+        chain: selectChain(snapshot.chains, args.index, args.expiry ?? null),
+        seq: snapshot.seq,
+        strikesAroundAtm: requireStrikeWindow(args.strikesAroundAtm),
+      };
+    },
+  }),
+);

@@ -1,0 +1,184 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import type { OperationResult } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import type { HealthReport } from '../health.ts';
+import type { GraphQLContext } from '../schema/context.ts';
+import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
+
+interface EnvelopedRoot {
+  execute(args: ExecutionArgs): OperationResult;
+  subscribe(args: ExecutionArgs): OperationResult;
+}
+
+export const GRAPHQL_PATH = '/graphql';
+/** Largest WebSocket message accepted; GraphQL operations are small. */
+const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+export interface ServerOptions {
+  readonly schema: GraphQLSchema;
+  readonly createContext: () => GraphQLContext;
+  readonly logger: Logger;
+  /** Null when metrics are disabled (G6_METRICS_ENABLED=false). */
+  readonly registry: Registry | null;
+  readonly health: () => HealthReport;
+  readonly onWsConnectionsChanged?: (delta: 1 | -1) => void;
+}
+
+export interface G6Server {
+  /** Resolves with the bound port (useful with port 0). */
+  start(port: number, host: string): Promise<number>;
+  stop(): Promise<void>;
+  /** In-process fetch into the GraphQL app, no socket (tests). */
+  readonly fetch: (input: string, init?: RequestInit) => Promise<Response>;
+}
+
+function toYogaLogger(logger: Logger): YogaLogger {
+  const log =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      if (first instanceof Error) {
+        logger[level]({ err: first }, 'graphql');
+      } else {
+        logger[level]({ detail: rest.length > 0 ? rest : undefined }, String(first));
+      }
+    };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/**
+ * One HTTP server: GraphQL over HTTP and GraphiQL (yoga) and GraphQL over WebSocket (graphql-ws, same path,
+ * run through yoga's envelop so masking and plugins apply), plus /health, /ready and /metrics.
+ */
+export function createServer(options: ServerOptions): G6Server {
+  const { logger } = options;
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema: options.schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    context: () => options.createContext(),
+    graphiql: { title: 'G6 GraphiQL', subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_DEFAULT_QUERY },
+    // Served from the package, not a CDN: GraphiQL works offline and behind firewalls.
+    renderGraphiQL,
+    landingPage: false,
+    healthCheckEndpoint: '/health',
+    logging: toYogaLogger(logger.child({ component: 'graphql' })),
+    plugins: [
+      useReadinessCheck({
+        endpoint: '/ready',
+        check: () => {
+          const report = options.health();
+          if (report.ready) {
+            return true;
+          }
+          return new Response(JSON.stringify({ ready: false, problems: report.problems }), {
+            status: 503,
+            headers: { 'content-type': 'application/json' },
+          });
+        },
+      }),
+    ],
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
+      if (options.registry === null) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are disabled (G6_METRICS_ENABLED=false)\n');
+        return;
+      }
+      try {
+        const body = await options.registry.metrics();
+        res.writeHead(200, { 'content-type': options.registry.contentType }).end(body);
+      } catch (error) {
+        logger.error({ err: error }, 'metrics scrape failed');
+        res.writeHead(500).end();
+      }
+      return;
+    }
+    if (req.url === '/' ) {
+      res.writeHead(302, { location: GRAPHQL_PATH }).end();
+      return;
+    }
+    await yoga(req, res);
+  };
+
+  const http: Server = createHttpServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) {
+        res.writeHead(500).end();
+      }
+    });
+  });
+  const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const wsLogger = logger.child({ component: 'graphql-ws' });
+  const wsServer = useServer(
+    {
+      // onSubscribe puts yoga's enveloped execute/subscribe on rootValue so plugins and masking apply.
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onConnect: () => {
+        options.onWsConnectionsChanged?.(1);
+        wsLogger.debug('client connected');
+        return true;
+      },
+      onClose: () => {
+        options.onWsConnectionsChanged?.(-1);
+        wsLogger.debug('client disconnected');
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+        });
+        const args = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe } as EnvelopedRoot,
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length > 0) {
+          return errors;
+        }
+        return args;
+      },
+    },
+    wss,
+  );
+
+  return {
+    fetch: (input, init) => Promise.resolve(yoga.fetch(new Request(`http://g6.local${input}`, init))),
+    start(port, host) {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          resolve((http.address() as AddressInfo).port);
+        });
+      });
+    },
+    async stop() {
+      // Close WebSockets with 1001 "Going away" so clients reconnect elsewhere, then HTTP.
+      await wsServer.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      http.closeIdleConnections();
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      if (http.listening) {
+        await closed;
+      }
+      await yoga.dispose();
+    },
+  };
+}
