@@ -53,15 +53,25 @@ const number = (what: string) =>
     .transform(Number);
 const integer = (min: number, max: number) =>
   number(`a whole number from ${min} to ${max}`).pipe(
-    z.number().int({ error: `expected a whole number from ${min} to ${max}` }).min(min, { error: `expected a whole number from ${min} to ${max}` }).max(max, { error: `expected a whole number from ${min} to ${max}` }),
+    z
+      .number()
+      .int({ error: `expected a whole number from ${min} to ${max}` })
+      .min(min, { error: `expected a whole number from ${min} to ${max}` })
+      .max(max, { error: `expected a whole number from ${min} to ${max}` }),
   );
 const seconds = (min: number, max: number) =>
   number(`seconds from ${min} to ${max}`).pipe(
-    z.number().min(min, { error: `expected seconds from ${min} to ${max}` }).max(max, { error: `expected seconds from ${min} to ${max}` }),
+    z
+      .number()
+      .min(min, { error: `expected seconds from ${min} to ${max}` })
+      .max(max, { error: `expected seconds from ${min} to ${max}` }),
   );
 const decimal = (min: number, max: number, what: string) =>
   number(`${what} from ${min} to ${max}`).pipe(
-    z.number().min(min, { error: `expected ${what} from ${min} to ${max}` }).max(max, { error: `expected ${what} from ${min} to ${max}` }),
+    z
+      .number()
+      .min(min, { error: `expected ${what} from ${min} to ${max}` })
+      .max(max, { error: `expected ${what} from ${min} to ${max}` }),
   );
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty when set' });
 
@@ -70,14 +80,25 @@ const ENV_SCHEMA = z.object({
   G6_PORT: integer(0, 65535).optional(),
   G6_DATA_DIR: nonEmpty.optional(),
   G6_DEBUG: bool().optional(),
-  G6_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { error: 'expected one of fatal, error, warn, info, debug, trace' }).optional(),
+  G6_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace',
+    })
+    .optional(),
   G6_LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'expected json or pretty' }).optional(),
   G6_MOCK_MODE: bool().optional(),
   G6_INDICES: z
     .string()
-    .transform((text) => text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter((s) => s.length > 0),
+    )
     .refine((list) => list.length > 0, { error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}` })
-    .refine((list) => list.every(isIndexSymbol), { error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}` })
+    .refine((list) => list.every(isIndexSymbol), {
+      error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}`,
+    })
     .transform((list) => [...new Set(list)] as IndexSymbol[])
     .optional(),
   G6_COLLECTION_INTERVAL: seconds(0.05, 3600).optional(),
@@ -89,7 +110,12 @@ const ENV_SCHEMA = z.object({
   G6_DIVIDEND_YIELD: decimal(-0.05, 0.5, 'a decimal annual yield').optional(),
   G6_MARKET_HOLIDAYS: z
     .string()
-    .transform((text) => text.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
     .refine((list) => list.every(isIsoDate), { error: 'expected comma-separated dates YYYY-MM-DD' })
     .optional(),
   G6_ENABLE_CSV: bool().optional(),

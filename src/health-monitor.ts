@@ -20,7 +20,10 @@ export function createHealthMonitor(options: {
   const check = () => {
     const report = options.evaluate();
     if (wasReady !== null && wasReady !== report.ready) {
-      options.logger.warn({ ready: report.ready, problems: report.problems }, report.ready ? 'service became ready' : 'service became not ready');
+      options.logger.warn(
+        { ready: report.ready, problems: report.problems },
+        report.ready ? 'service became ready' : 'service became not ready',
+      );
     } else {
       options.logger.info({ ready: report.ready, problems: report.problems }, 'health');
     }

@@ -42,7 +42,10 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
   if (config.logFormat === 'pretty') {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' },
+      },
     });
   }
   return pino(options);

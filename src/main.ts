@@ -114,11 +114,17 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     },
     onTickFailed: (index, error, consecutiveFailures, retryInMs) => {
       metrics?.collectFailures.inc({ index });
-      collectorLogger.warn({ index, err: error, consecutiveFailures, retryInMs: Math.round(retryInMs) }, 'collection failed');
+      collectorLogger.warn(
+        { index, err: error, consecutiveFailures, retryInMs: Math.round(retryInMs) },
+        'collection failed',
+      );
     },
   });
 
-  const staleAfterMs = Math.max(3 * config.collectionIntervalMs, config.collectionIntervalMs + config.collectionTimeoutMs);
+  const staleAfterMs = Math.max(
+    3 * config.collectionIntervalMs,
+    config.collectionIntervalMs + config.collectionTimeoutMs,
+  );
   const health = () => evaluateHealth(loop.status(), Date.now(), staleAfterMs);
   const server = createServer({
     schema,
@@ -139,7 +145,11 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     health,
     onWsConnectionsChanged: (delta) => metrics?.wsConnections.inc(delta),
   });
-  const monitor = createHealthMonitor({ intervalMs: config.healthIntervalMs, evaluate: health, logger: logger.child({ component: 'health' }) });
+  const monitor = createHealthMonitor({
+    intervalMs: config.healthIntervalMs,
+    evaluate: health,
+    logger: logger.child({ component: 'health' }),
+  });
 
   loop.start();
   const port = await server.start(config.port, config.host);

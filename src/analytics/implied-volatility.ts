@@ -65,8 +65,8 @@ export function impliedVolatility(input: ImpliedVolatilityInput): ImpliedVolatil
     return { ok: false, reason: 'ABOVE_MAXIMUM' };
   }
   const timeValue = undiscounted - intrinsic;
-  // Tolerate premiums that round to intrinsic at one ulp of the price.
-  const intrinsicTolerance = 2 * Number.EPSILON * Math.max(undiscounted, intrinsic);
+  // Forward and discount carry a few ulps of rounding; a premium within that of intrinsic has no time value.
+  const intrinsicTolerance = intrinsic > 0 ? 16 * Number.EPSILON * Math.max(forward, strike) : 0;
   if (timeValue < -intrinsicTolerance) {
     return { ok: false, reason: 'BELOW_INTRINSIC' };
   }

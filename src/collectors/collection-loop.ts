@@ -35,7 +35,12 @@ export interface CollectionLoop {
 }
 
 /** Delay before the next try after `failures` consecutive failures: exponential, capped, half jittered. */
-export function backoffDelayMs(failures: number, intervalMs: number, maxBackoffMs: number, random: () => number): number {
+export function backoffDelayMs(
+  failures: number,
+  intervalMs: number,
+  maxBackoffMs: number,
+  random: () => number,
+): number {
   const ceiling = Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(failures - 1, 30));
   return Math.max(intervalMs, ceiling / 2 + (random() * ceiling) / 2);
 }
@@ -126,7 +131,12 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
       await Promise.race([options.collect(index, controller.signal), timedOut, aborted]);
       const durationMs = performance.now() - startedAt;
       const previous = statuses.get(index)!;
-      statuses.set(index, { ...previous, ticks: previous.ticks + 1, consecutiveFailures: 0, lastSuccessAt: new Date() });
+      statuses.set(index, {
+        ...previous,
+        ticks: previous.ticks + 1,
+        consecutiveFailures: 0,
+        lastSuccessAt: new Date(),
+      });
       options.onTickSucceeded?.(index, durationMs);
       schedule(index, Math.max(0, options.intervalMs - durationMs));
     } catch (error) {

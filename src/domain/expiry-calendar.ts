@@ -12,7 +12,6 @@ export interface Expiry {
 /** Options stop trading and settle at 15:30 IST on the expiry date (NSE and BSE). */
 export const EXPIRY_CUTOFF_IST = { hours: 15, minutes: 30 } as const;
 
-
 export function expiryInstant(expiryDate: string): Date {
   return istWallClockToInstant(expiryDate, EXPIRY_CUTOFF_IST.hours, EXPIRY_CUTOFF_IST.minutes);
 }
@@ -76,7 +75,5 @@ export function listOpenExpiries(spec: IndexSpec, asOf: Date, holidays: Readonly
     }
   }
 
-  return [...byDate.entries()]
-    .map(([date, kind]) => ({ date, kind }))
-    .sort((a, b) => a.date.localeCompare(b.date));
+  return [...byDate.entries()].map(([date, kind]) => ({ date, kind })).sort((a, b) => a.date.localeCompare(b.date));
 }

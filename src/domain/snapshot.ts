@@ -3,13 +3,7 @@ import type { IndexSymbol } from './indices.ts';
 import type { OptionQuote } from './market-data.ts';
 
 /** Why an implied volatility is missing; `OK` when it was solved. */
-export type IvStatus =
-  | 'OK'
-  | 'NO_PRICE'
-  | 'BELOW_INTRINSIC'
-  | 'ABOVE_MAXIMUM'
-  | 'NO_TIME_VALUE'
-  | 'INVALID_INPUT';
+export type IvStatus = 'OK' | 'NO_PRICE' | 'BELOW_INTRINSIC' | 'ABOVE_MAXIMUM' | 'NO_TIME_VALUE' | 'INVALID_INPUT';
 
 export type PriceSource = 'MID' | 'LAST';
 

@@ -30,7 +30,11 @@ export function requireStrikeWindow(strikesAroundAtm: number | null | undefined)
  * The chain of `expiry` (null: nearest) in the latest snapshot. Undefined while the index has no
  * snapshot yet; a coded error when the snapshot exists but does not list that expiry.
  */
-export function findChain(ctx: GraphQLContext, index: IndexSymbol, expiry: string | null | undefined): ChainSnapshot | undefined {
+export function findChain(
+  ctx: GraphQLContext,
+  index: IndexSymbol,
+  expiry: string | null | undefined,
+): ChainSnapshot | undefined {
   requireConfiguredIndex(ctx, index);
   const snapshot = ctx.store.getIndex(index);
   if (snapshot === undefined) {

@@ -29,7 +29,10 @@ export const OptionChainRef = builder.objectRef<OptionChainView>('OptionChain').
     timestamp: t.field({ type: 'DateTime', resolve: (v) => v.chain.observedAt }),
     seq: t.int({ resolve: (v) => v.seq }),
     spot: t.float({ resolve: (v) => v.chain.spot }),
-    timeToExpiryYears: t.float({ description: 'ACT/365 to 15:30 IST on the expiry date.', resolve: (v) => v.chain.timeToExpiryYears }),
+    timeToExpiryYears: t.float({
+      description: 'ACT/365 to 15:30 IST on the expiry date.',
+      resolve: (v) => v.chain.timeToExpiryYears,
+    }),
     atmStrike: t.float({ resolve: (v) => v.chain.summary.atmStrike }),
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
     strikes: t.field({

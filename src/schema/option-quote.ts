@@ -34,13 +34,29 @@ export const OptionQuoteRef = builder.objectRef<ContractView>('OptionQuote').imp
       resolve: (v) => v.contract.analytics.iv,
     }),
     ivStatus: t.field({ type: IvStatusEnum, resolve: (v) => v.contract.analytics.ivStatus }),
-    priceUsed: t.float({ nullable: true, description: 'Premium the IV was solved from.', resolve: (v) => v.contract.analytics.priceUsed }),
+    priceUsed: t.float({
+      nullable: true,
+      description: 'Premium the IV was solved from.',
+      resolve: (v) => v.contract.analytics.priceUsed,
+    }),
     priceSource: t.field({ type: PriceSourceEnum, nullable: true, resolve: (v) => v.contract.analytics.priceSource }),
     delta: t.float({ nullable: true, resolve: (v) => v.contract.analytics.delta }),
     gamma: t.float({ nullable: true, description: 'Per index point.', resolve: (v) => v.contract.analytics.gamma }),
-    thetaPerDay: t.float({ nullable: true, description: 'Per calendar day (annual / 365).', resolve: (v) => v.contract.analytics.thetaPerDay }),
-    vegaPerVolPoint: t.float({ nullable: true, description: 'Per 0.01 of volatility.', resolve: (v) => v.contract.analytics.vegaPerVolPoint }),
-    rhoPerRatePoint: t.float({ nullable: true, description: 'Per 0.01 of the rate.', resolve: (v) => v.contract.analytics.rhoPerRatePoint }),
+    thetaPerDay: t.float({
+      nullable: true,
+      description: 'Per calendar day (annual / 365).',
+      resolve: (v) => v.contract.analytics.thetaPerDay,
+    }),
+    vegaPerVolPoint: t.float({
+      nullable: true,
+      description: 'Per 0.01 of volatility.',
+      resolve: (v) => v.contract.analytics.vegaPerVolPoint,
+    }),
+    rhoPerRatePoint: t.float({
+      nullable: true,
+      description: 'Per 0.01 of the rate.',
+      resolve: (v) => v.contract.analytics.rhoPerRatePoint,
+    }),
   }),
 });
 
@@ -64,9 +80,15 @@ export const StrikeRowRef = builder.objectRef<AnalyzedStrike>('StrikeRow').imple
 export const MethodologyRef = builder.objectRef<Methodology>('Methodology').implement({
   description: 'The conventions behind the numbers of a chain, to reconcile them with other sources.',
   fields: (t) => ({
-    model: t.string({ description: 'BLACK_SCHOLES: Black-Scholes-Merton on the index level.', resolve: (m) => m.model }),
+    model: t.string({
+      description: 'BLACK_SCHOLES: Black-Scholes-Merton on the index level.',
+      resolve: (m) => m.model,
+    }),
     rate: t.float({ description: 'Continuously compounded annual rate, decimal.', resolve: (m) => m.rate }),
-    dividendYield: t.float({ description: 'Continuous annual dividend yield, decimal.', resolve: (m) => m.dividendYield }),
+    dividendYield: t.float({
+      description: 'Continuous annual dividend yield, decimal.',
+      resolve: (m) => m.dividendYield,
+    }),
     timeBasis: t.string({
       description: 'CALENDAR_365: ACT/365 to 15:30 IST on the expiry date, to the millisecond.',
       resolve: (m) => m.timeBasis,
@@ -75,6 +97,9 @@ export const MethodologyRef = builder.objectRef<Methodology>('Methodology').impl
       description: 'MID_ELSE_LAST: bid/ask mid when both sides are quoted, else the last traded price.',
       resolve: (m) => m.priceRule,
     }),
-    forward: t.float({ description: 'Model forward spot·e^{(r−q)T}; ATM is the strike nearest it.', resolve: (m) => m.forward }),
+    forward: t.float({
+      description: 'Model forward spot·e^{(r−q)T}; ATM is the strike nearest it.',
+      resolve: (m) => m.forward,
+    }),
   }),
 });

@@ -16,14 +16,36 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
     index: t.field({ type: IndexSymbolEnum, resolve: (v) => v.chain.index }),
     expiry: t.field({ type: 'Date', resolve: (v) => v.chain.expiry }),
     expiryKind: t.field({ type: ExpiryKindEnum, resolve: (v) => v.chain.expiryKind }),
-    timestamp: t.field({ type: 'DateTime', description: 'When the market data was observed.', resolve: (v) => v.chain.observedAt }),
-    seq: t.int({ description: 'Snapshot sequence number of the index; consecutive values mean nothing was missed.', resolve: (v) => v.seq }),
+    timestamp: t.field({
+      type: 'DateTime',
+      description: 'When the market data was observed.',
+      resolve: (v) => v.chain.observedAt,
+    }),
+    seq: t.int({
+      description: 'Snapshot sequence number of the index; consecutive values mean nothing was missed.',
+      resolve: (v) => v.seq,
+    }),
     spot: t.float({ resolve: (v) => v.chain.spot }),
     timeToExpiryYears: t.float({ resolve: (v) => v.chain.timeToExpiryYears }),
-    atmStrike: t.float({ description: 'Listed strike nearest the forward.', resolve: (v) => v.chain.summary.atmStrike }),
-    atmIv: t.float({ nullable: true, description: 'Mean of the ATM call and put IVs, decimal.', resolve: (v) => v.chain.summary.atmIv }),
-    pcrOi: t.float({ nullable: true, description: 'Σ put OI / Σ call OI over the collected strikes.', resolve: (v) => v.chain.summary.pcrOi }),
-    pcrVolume: t.float({ nullable: true, description: 'Σ put volume / Σ call volume.', resolve: (v) => v.chain.summary.pcrVolume }),
+    atmStrike: t.float({
+      description: 'Listed strike nearest the forward.',
+      resolve: (v) => v.chain.summary.atmStrike,
+    }),
+    atmIv: t.float({
+      nullable: true,
+      description: 'Mean of the ATM call and put IVs, decimal.',
+      resolve: (v) => v.chain.summary.atmIv,
+    }),
+    pcrOi: t.float({
+      nullable: true,
+      description: 'Σ put OI / Σ call OI over the collected strikes.',
+      resolve: (v) => v.chain.summary.pcrOi,
+    }),
+    pcrVolume: t.float({
+      nullable: true,
+      description: 'Σ put volume / Σ call volume.',
+      resolve: (v) => v.chain.summary.pcrVolume,
+    }),
     maxPainStrike: t.float({
       nullable: true,
       description: 'Strike minimising the total payout to option holders at expiry.',
@@ -33,8 +55,14 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
     totalPutOi: t.float({ description: 'Units.', resolve: (v) => v.chain.summary.totalPutOi }),
     totalCallVolume: t.float({ description: 'Units.', resolve: (v) => v.chain.summary.totalCallVolume }),
     totalPutVolume: t.float({ description: 'Units.', resolve: (v) => v.chain.summary.totalPutVolume }),
-    ivSolvedCount: t.int({ description: 'Contracts whose IV was solved.', resolve: (v) => v.chain.summary.ivSolvedCount }),
-    contractCount: t.int({ description: 'Contracts in the collected window.', resolve: (v) => v.chain.summary.contractCount }),
+    ivSolvedCount: t.int({
+      description: 'Contracts whose IV was solved.',
+      resolve: (v) => v.chain.summary.ivSolvedCount,
+    }),
+    contractCount: t.int({
+      description: 'Contracts in the collected window.',
+      resolve: (v) => v.chain.summary.contractCount,
+    }),
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
   }),
 });

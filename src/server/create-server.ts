@@ -101,7 +101,7 @@ export function createServer(options: ServerOptions): G6Server {
       }
       return;
     }
-    if (req.url === '/' ) {
+    if (req.url === '/') {
       res.writeHead(302, { location: GRAPHQL_PATH }).end();
       return;
     }

@@ -15,7 +15,10 @@ export interface FanOutSink {
   readonly sinkNames: readonly string[];
 }
 
-export function createFanOutSink(sinks: readonly SnapshotSink[], now: () => number = performance.now.bind(performance)): FanOutSink {
+export function createFanOutSink(
+  sinks: readonly SnapshotSink[],
+  now: () => number = performance.now.bind(performance),
+): FanOutSink {
   return {
     sinkNames: sinks.map((s) => s.name),
     async write(snapshot, timeoutMs) {
@@ -27,7 +30,10 @@ export function createFanOutSink(sinks: readonly SnapshotSink[], now: () => numb
             await Promise.race([
               sink.write(snapshot),
               new Promise<never>((_, reject) => {
-                timer = setTimeout(() => reject(new Error(`${sink.name} sink write timed out after ${timeoutMs} ms`)), timeoutMs);
+                timer = setTimeout(
+                  () => reject(new Error(`${sink.name} sink write timed out after ${timeoutMs} ms`)),
+                  timeoutMs,
+                );
               }),
             ]);
             return { sink: sink.name, ok: true, durationMs: now() - started };

@@ -1,7 +1,7 @@
 import { blackScholes } from '../../analytics/black-scholes.ts';
 import { type Expiry, expiryInstant, listOpenExpiries } from '../../domain/expiry-calendar.ts';
 import type { IndexSpec } from '../../domain/indices.ts';
-import { toIstDateString } from '../../domain/ist-time.ts';
+import { IST_OFFSET_MS, toIstDateString } from '../../domain/ist-time.ts';
 import { toOptionTradingSymbol } from '../../domain/kite-tradingsymbol.ts';
 import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
 import { createRandomStream, type RandomStream } from './random.ts';
@@ -20,6 +20,8 @@ const SPOT_VOL_CORRELATION = -0.7;
 const ATM_TURNOVER_PER_DAY = 2.5;
 /** Strikes kept between spot and the edge of a listing before new strikes are added. */
 const STRIKES_KEPT_BEYOND_SPOT = 20;
+const SESSION_OPEN_IST_MINUTES = 9 * 60 + 15;
+const SESSION_LENGTH_MINUTES = 6 * 60 + 15;
 
 export interface SimulatedMarketOptions {
   readonly spec: IndexSpec;
@@ -89,7 +91,8 @@ export class SimulatedIndexMarket {
 
   advance(asOf: Date): IndexMarketData {
     const nowMs = asOf.getTime();
-    const stepYears = this.#lastAtMs === null ? 0 : Math.min(Math.max(nowMs - this.#lastAtMs, 0) / YEAR_MS, MAX_STEP_YEARS);
+    const stepYears =
+      this.#lastAtMs === null ? 0 : Math.min(Math.max(nowMs - this.#lastAtMs, 0) / YEAR_MS, MAX_STEP_YEARS);
     this.#lastAtMs = nowMs;
     this.#moveUnderlying(stepYears);
 
@@ -138,8 +141,14 @@ export class SimulatedIndexMarket {
   #extendStrikes(listing: Listing, timeToExpiryYears: number): void {
     const step = this.spec.strikeStep;
     const width = Math.min(0.25, Math.max(0.06, 3.5 * this.spec.referenceAtmVolatility * Math.sqrt(timeToExpiryYears)));
-    const wantedLow = Math.min(Math.floor((this.#spot * (1 - width)) / step), Math.floor(this.#spot / step) - STRIKES_KEPT_BEYOND_SPOT) * step;
-    const wantedHigh = Math.max(Math.ceil((this.#spot * (1 + width)) / step), Math.ceil(this.#spot / step) + STRIKES_KEPT_BEYOND_SPOT) * step;
+    const wantedLow =
+      Math.min(
+        Math.floor((this.#spot * (1 - width)) / step),
+        Math.floor(this.#spot / step) - STRIKES_KEPT_BEYOND_SPOT,
+      ) * step;
+    const wantedHigh =
+      Math.max(Math.ceil((this.#spot * (1 + width)) / step), Math.ceil(this.#spot / step) + STRIKES_KEPT_BEYOND_SPOT) *
+      step;
     for (let strike = wantedLow; strike <= wantedHigh; strike += step) {
       if (!listing.calls.has(strike)) {
         listing.calls.set(strike, this.#initialState(listing, strike, 'CE', timeToExpiryYears));
@@ -161,10 +170,25 @@ export class SimulatedIndexMarket {
     const lotsAtTheMoney = 400_000 / this.spec.lotSize;
     const noise = Math.exp(0.25 * this.#random.normal());
     const oiLots = lotsAtTheMoney * expiryWeight * sideWeight * roundness * Math.exp(-Math.abs(z) / 1.3) * noise;
-    return { oiLots, volumeLots: 0 };
+    // A contract first seen mid-session has already traded today.
+    const volumeLots =
+      oiLots * ATM_TURNOVER_PER_DAY * Math.exp(-Math.min(Math.abs(z), 4)) * this.#sessionFractionElapsed();
+    return { oiLots, volumeLots };
   }
 
-  #quoteListing(listing: Listing, timeToExpiryYears: number, stepYears: number, newDay: boolean, asOf: Date): ExpiryQuotes {
+  /** Share of the 09:15–15:30 IST session elapsed at the last `advance` (1 after the close). */
+  #sessionFractionElapsed(): number {
+    const istMinutes = (((this.#lastAtMs ?? 0) + IST_OFFSET_MS) / 60_000) % (24 * 60);
+    return Math.min(1, Math.max(0, (istMinutes - SESSION_OPEN_IST_MINUTES) / SESSION_LENGTH_MINUTES));
+  }
+
+  #quoteListing(
+    listing: Listing,
+    timeToExpiryYears: number,
+    stepYears: number,
+    newDay: boolean,
+    asOf: Date,
+  ): ExpiryQuotes {
     const strikes = [...listing.calls.keys()].sort((a, b) => a - b);
     const rows: StrikeQuotes[] = strikes.map((strike) => ({
       strike,
@@ -212,7 +236,10 @@ export class SimulatedIndexMarket {
     const halfSpread = Math.max(tickSize, theoretical * (0.004 + 0.02 * (1 - liquidity)));
     const bidPrice = floorToTick(theoretical - halfSpread, tickSize);
     const askPrice = Math.max(ceilToTick(theoretical + halfSpread, tickSize), tickSize);
-    const lastPrice = Math.max(roundToTick(theoretical + 0.8 * halfSpread * (2 * this.#random.uniform() - 1), tickSize), tickSize);
+    const lastPrice = Math.max(
+      roundToTick(theoretical + 0.8 * halfSpread * (2 * this.#random.uniform() - 1), tickSize),
+      tickSize,
+    );
     const depthLots = () => Math.max(1, Math.round(liquidity * 200 * this.#random.uniform()));
 
     return {

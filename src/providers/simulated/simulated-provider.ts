@@ -1,4 +1,4 @@
-import { type IndexSymbol, INDEX_SPECS } from '../../domain/indices.ts';
+import { INDEX_SPECS, type IndexSymbol } from '../../domain/indices.ts';
 import type { IndexMarketData } from '../../domain/market-data.ts';
 import type { MarketDataProvider } from '../market-data-provider.ts';
 import { SimulatedIndexMarket } from './simulated-market.ts';
