@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { buildIndexSnapshot, collectOnce, windowStrikes } from '../../../src/collectors/collect-once.ts';
+import type { IndexSnapshot } from '../../../src/domain/snapshot.ts';
+import { createFanOutSink } from '../../../src/sinks/fan-out-sink.ts';
+import type { SnapshotSink } from '../../../src/sinks/snapshot-sink.ts';
+import { createSnapshotPubSub } from '../../../src/store/snapshot-pubsub.ts';
+import { createSnapshotStore } from '../../../src/store/snapshot-store.ts';
+import { createTestMarket, TEST_INSTANT, TEST_RATE } from '../../helpers/simulated-snapshots.ts';
+
+describe('collectOnce', () => {
+  it('stores, then publishes, then writes to sinks; a failing sink is reported, not thrown', async () => {
+    const order: string[] = [];
+    const market = createTestMarket('MIDCPNIFTY');
+    const store = createSnapshotStore();
+    const pubsub = createSnapshotPubSub();
+    const subscription = pubsub.subscribe('MIDCPNIFTY');
+    const received = subscription.next().then((r) => {
+      order.push(`published seq=${r.value!.seq} stored=${store.getIndex('MIDCPNIFTY')?.seq}`);
+    });
+    const good: SnapshotSink = {
+      name: 'good',
+      async write(snapshot: IndexSnapshot) {
+        await received;
+        order.push(`good sink seq=${snapshot.seq}`);
+      },
+      async close() {},
+    };
+    const broken: SnapshotSink = {
+      name: 'broken',
+      async write() {
+        throw new Error('disk on fire');
+      },
+      async close() {},
+    };
+    const deps = {
+      provider: {
+        name: 'test',
+        fetchIndex: async () => market.advance(TEST_INSTANT),
+        close: async () => {},
+      },
+      store,
+      pubsub,
+      sink: createFanOutSink([good, broken]),
+      rate: TEST_RATE,
+      dividendYield: 0,
+      strikesAroundAtm: 10,
+      sinkTimeoutMs: 1000,
+    };
+    const result = await collectOnce(deps, 'MIDCPNIFTY', new AbortController().signal);
+    expect(order).toEqual(['published seq=1 stored=1', 'good sink seq=1']);
+    expect(result.sinkOutcomes.map((o) => [o.sink, o.ok])).toEqual([
+      ['good', true],
+      ['broken', false],
+    ]);
+    expect((result.sinkOutcomes[1]!.error as Error).message).toBe('disk on fire');
+    const second = await collectOnce(deps, 'MIDCPNIFTY', new AbortController().signal);
+    expect(second.snapshot.seq).toBe(2);
+    for (const chain of second.snapshot.chains) {
+      expect(chain.strikes).toHaveLength(21);
+    }
+  });
+
+  it('times out a hung sink instead of blocking the loop', async () => {
+    const sink = createFanOutSink([{ name: 'hung', write: () => new Promise(() => undefined), close: async () => {} }]);
+    const [outcome] = await sink.write({ index: 'NIFTY', seq: 1, observedAt: new Date(), spot: 1, chains: [] }, 10);
+    expect(outcome!.ok).toBe(false);
+    expect(String(outcome!.error)).toMatch(/timed out after 10 ms/);
+  });
+});
+
+describe('buildIndexSnapshot', () => {
+  it('drops expired expiries, sorts by expiry and rejects an invalid spot', () => {
+    const data = createTestMarket('NIFTY').advance(TEST_INSTANT);
+    const late = { ...data, observedAt: new Date('2026-08-18T10:00:00Z') };
+    const snapshot = buildIndexSnapshot(late, 1, { rate: TEST_RATE, dividendYield: 0, strikesAroundAtm: 0 });
+    expect(snapshot.chains.map((c) => c.expiry)).not.toContain('2026-08-18');
+    expect(snapshot.chains.map((c) => c.expiry)).toEqual([...snapshot.chains.map((c) => c.expiry)].sort());
+    expect(() => buildIndexSnapshot({ ...data, spot: Number.NaN }, 1, { rate: 0, dividendYield: 0, strikesAroundAtm: 0 })).toThrow(
+      /invalid spot/,
+    );
+  });
+
+  it('windows strikes around the forward, keeping the window size at the edges', () => {
+    const chain = createTestMarket('NIFTY').advance(TEST_INSTANT).expiries[0]!;
+    const low = windowStrikes(chain, chain.strikes[0]!.strike, 5);
+    expect(low.strikes).toHaveLength(11);
+    expect(low.strikes[0]!.strike).toBe(chain.strikes[0]!.strike);
+    const mid = chain.strikes[40]!.strike;
+    const centred = windowStrikes(chain, mid + 1, 5);
+    expect(centred.strikes[5]!.strike).toBe(mid);
+  });
+});

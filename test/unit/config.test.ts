@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+
+const expectInvalid = (env: Record<string, string>, argv: string[] = []) => {
+  const result = loadConfig(env, argv);
+  if (result.kind !== 'invalid') {
+    throw new Error(`expected invalid, got ${result.kind}`);
+  }
+  return result.errors;
+};
+
+describe('loadConfig', () => {
+  it('defaults to the simulated market on port 4000 with all five indices', () => {
+    const result = loadConfig({}, []);
+    expect(result.kind).toBe('config');
+    if (result.kind === 'config') {
+      expect(result.config.mockMode).toBe(true);
+      expect(result.config.port).toBe(4000);
+      expect(result.config.indices).toEqual(['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX']);
+      expect(result.config.collectionIntervalMs).toBe(2000);
+      expect(result.config.csvEnabled).toBe(true);
+      expect(result.config.riskFreeRate).toBe(0.065);
+    }
+  });
+
+  it('reads G6.1 variable names and flags, flags winning', () => {
+    const result = loadConfig(
+      { G6_PORT: '5000', G6_INDICES: 'nifty, SENSEX,NIFTY', G6_COLLECTION_INTERVAL: '0.5', G6_ENABLE_CSV: 'false', G6_DEBUG: 'no' },
+      ['--port', '5001', '--debug'],
+    );
+    expect(result.kind).toBe('config');
+    if (result.kind === 'config') {
+      expect(result.config.port).toBe(5001);
+      expect(result.config.indices).toEqual(['NIFTY', 'SENSEX']);
+      expect(result.config.collectionIntervalMs).toBe(500);
+      expect(result.config.csvEnabled).toBe(false);
+      expect(result.config.logLevel).toBe('debug');
+    }
+  });
+
+  it('names the variable and the allowed values for each bad value', () => {
+    const errors = expectInvalid({ G6_PORT: 'eighty', G6_INDICES: 'NIFTY,DOWJONES', G6_DEBUG: 'maybe', G6_MAX_WORKERS: '0' });
+    expect(errors).toHaveLength(4);
+    expect(errors.find((e) => e.startsWith('G6_PORT='))).toMatch(/whole number from 0 to 65535/);
+    expect(errors.find((e) => e.startsWith('G6_INDICES='))).toMatch(/NIFTY, BANKNIFTY, FINNIFTY, MIDCPNIFTY, SENSEX/);
+    expect(errors.find((e) => e.startsWith('G6_DEBUG='))).toMatch(/true or false/);
+    expect(errors.find((e) => e.startsWith('G6_MAX_WORKERS='))).toMatch(/from 1 to 64/);
+  });
+
+  it('rejects unknown flags and a bad --port', () => {
+    expect(expectInvalid({}, ['--verbose'])[0]).toMatch(/command line: .*--verbose/);
+    expect(expectInvalid({}, ['--port=99999'])[0]).toMatch(/--port "99999": expected a whole number from 0 to 65535/);
+  });
+
+  it('refuses live mode without Kite credentials, naming the variables', () => {
+    expect(expectInvalid({ G6_MOCK_MODE: 'false' })[0]).toMatch(/KITE_API_KEY and KITE_ACCESS_TOKEN/);
+  });
+
+  it('rejects bad holiday dates and rates', () => {
+    const errors = expectInvalid({ G6_MARKET_HOLIDAYS: '2026-02-30', G6_RISK_FREE_RATE: '6.5%' });
+    expect(errors.some((e) => e.startsWith('G6_MARKET_HOLIDAYS='))).toBe(true);
+    expect(errors.some((e) => e.startsWith('G6_RISK_FREE_RATE='))).toBe(true);
+  });
+
+  it('treats empty variables as unset and answers --help', () => {
+    expect(loadConfig({ G6_PORT: '' }, []).kind).toBe('config');
+    expect(loadConfig({}, ['--help']).kind).toBe('help');
+  });
+});

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { printSortedSchema, schema } from '../../../src/schema/index.ts';
+
+describe('schema.graphql', () => {
+  it('is exactly what the code generates (run `npm run schema:print` after changing the schema)', () => {
+    const committed = readFileSync(new URL('../../../schema.graphql', import.meta.url), 'utf8');
+    expect(printSortedSchema()).toBe(committed);
+  });
+
+  it('exposes the contract fields of the walking skeleton with their argument and result types', () => {
+    const signature = (root: 'Query' | 'Subscription', name: string) => {
+      const field = (root === 'Query' ? schema.getQueryType() : schema.getSubscriptionType())!.getFields()[name]!;
+      return `${field.args
+        .map((a) => `${a.name}: ${String(a.type)}`)
+        .sort()
+        .join(', ')} -> ${String(field.type)}`;
+    };
+    expect(signature('Query', 'indices')).toBe(' -> [Index!]!');
+    expect(signature('Query', 'overview')).toBe('expiry: Date, index: IndexSymbol! -> Overview');
+    expect(signature('Query', 'optionChain')).toBe('expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain');
+    expect(signature('Subscription', 'overviewUpdated')).toBe('expiry: Date, index: IndexSymbol! -> Overview!');
+    expect(signature('Subscription', 'optionChainUpdated')).toBe(
+      'expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain!',
+    );
+  });
+});
