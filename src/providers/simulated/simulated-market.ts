@@ -97,7 +97,8 @@ export class SimulatedIndexMarket {
     this.#moveUnderlying(stepYears);
 
     const today = toIstDateString(asOf);
-    const newDay = this.#tradingDay !== today;
+    // Day volume restarts when the IST date rolls over (not on the first observation, which is seeded).
+    const newDay = this.#tradingDay !== null && this.#tradingDay !== today;
     this.#tradingDay = today;
 
     const open = listOpenExpiries(this.spec, asOf, this.#options.holidays);

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { type RunningApp, startApp } from '../../src/main.ts';
+
+export interface TestApp {
+  readonly app: RunningApp;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  readonly dataDir: string;
+  readonly logLines: string[];
+  stop(): Promise<void>;
+}
+
+/** The real app (simulated market, CSV, server) on a free loopback port with a temporary data dir. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'g6-test-'));
+  const result = loadConfig(
+    { G6_HOST: '127.0.0.1', G6_PORT: '0', G6_DATA_DIR: dataDir, G6_COLLECTION_INTERVAL: '0.2', ...env },
+    [],
+  );
+  if (result.kind !== 'config') {
+    throw new Error(`bad test config: ${JSON.stringify(result)}`);
+  }
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const app = await startApp(result.config, createLogger({ logLevel: 'debug', logFormat: 'json' }, sink));
+  return {
+    app,
+    httpUrl: `http://127.0.0.1:${app.port}`,
+    wsUrl: `ws://127.0.0.1:${app.port}/graphql`,
+    dataDir,
+    logLines,
+    async stop() {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function postGraphQL(
+  httpUrl: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> }> {
+  const response = await fetch(`${httpUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as never;
+}
+
+/** A graphql-ws subscription whose events can be awaited one by one. */
+export function subscribe<T = Record<string, unknown>>(wsUrl: string, query: string) {
+  const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+  const iterator = client.iterate<T>({ query });
+  return {
+    async next(): Promise<{ data?: T | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }> {
+      const result = await iterator.next();
+      if (result.done) {
+        throw new Error('subscription ended');
+      }
+      return result.value as never;
+    },
+    async close() {
+      await iterator.return?.();
+      await client.dispose();
+    },
+  };
+}
