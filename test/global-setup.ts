@@ -6,7 +6,9 @@ import { existsSync } from 'node:fs';
  * services the suite drives are installed (scripts/ensure-test-services.sh installs them).
  */
 export default function setup(): void {
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   if (!existsSync('dist/main.js')) {
     throw new Error('build did not produce dist/main.js');
   }

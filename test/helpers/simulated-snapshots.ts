@@ -20,7 +20,12 @@ export function createTestMarket(index: IndexSymbol, seed = 'test'): SimulatedIn
 }
 
 /** Snapshots of one index at `count` instants `stepMs` apart, analysed as the collector does. */
-export function simulatedSnapshots(index: IndexSymbol, count: number, stepMs = 2_000, strikesAroundAtm = 30): IndexSnapshot[] {
+export function simulatedSnapshots(
+  index: IndexSymbol,
+  count: number,
+  stepMs = 2_000,
+  strikesAroundAtm = 30,
+): IndexSnapshot[] {
   const market = createTestMarket(index);
   return Array.from({ length: count }, (_, i) =>
     buildIndexSnapshot(market.advance(new Date(TEST_INSTANT.getTime() + i * stepMs)), i + 1, {

@@ -52,7 +52,10 @@ export async function postGraphQL(
   httpUrl: string,
   query: string,
   variables?: Record<string, unknown>,
-): Promise<{ data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> }> {
+): Promise<{
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}> {
   const response = await fetch(`${httpUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -66,7 +69,10 @@ export function subscribe<T = Record<string, unknown>>(wsUrl: string, query: str
   const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
   const iterator = client.iterate<T>({ query });
   return {
-    async next(): Promise<{ data?: T | null; errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }> }> {
+    async next(): Promise<{
+      data?: T | null;
+      errors?: ReadonlyArray<{ message: string; extensions?: Record<string, unknown> }>;
+    }> {
       const result = await iterator.next();
       if (result.done) {
         throw new Error('subscription ended');

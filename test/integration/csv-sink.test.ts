@@ -27,13 +27,19 @@ describe('CSV sink', () => {
     await sink.write(nextDay);
     await sink.close();
 
-    const day1 = readFileSync(join(dataDir, 'csv', 'BANKNIFTY', '20260818', 'overview.csv'), 'utf8').trimEnd().split('\n');
+    const day1 = readFileSync(join(dataDir, 'csv', 'BANKNIFTY', '20260818', 'overview.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(day1.filter((l) => l.startsWith('timestamp,'))).toHaveLength(1);
     expect(day1).toHaveLength(1 + a!.chains.length + b!.chains.length);
-    const options = readFileSync(join(dataDir, 'csv', 'BANKNIFTY', '20260818', 'options.csv'), 'utf8').trimEnd().split('\n');
+    const options = readFileSync(join(dataDir, 'csv', 'BANKNIFTY', '20260818', 'options.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     const contracts = (s: typeof a) => s!.chains.reduce((n, c) => n + c.summary.contractCount, 0);
     expect(options).toHaveLength(1 + contracts(a) + contracts(b));
-    const day2 = readFileSync(join(dataDir, 'csv', 'BANKNIFTY', '20260819', 'overview.csv'), 'utf8').trimEnd().split('\n');
+    const day2 = readFileSync(join(dataDir, 'csv', 'BANKNIFTY', '20260819', 'overview.csv'), 'utf8')
+      .trimEnd()
+      .split('\n');
     expect(day2[0]!.startsWith('timestamp,seq,index')).toBe(true);
     expect(day2[1]!.startsWith('2026-08-18T18:45:00.000Z,3,BANKNIFTY,')).toBe(true);
   });

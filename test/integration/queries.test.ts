@@ -28,7 +28,10 @@ async function query(text: string, variables?: Record<string, unknown>) {
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ query: text, variables }),
   });
-  return (await response.json()) as { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions: { code: string } }> };
+  return (await response.json()) as {
+    data?: Record<string, any> | null;
+    errors?: Array<{ message: string; extensions: { code: string } }>;
+  };
 }
 
 beforeAll(() => {
@@ -42,7 +45,13 @@ beforeAll(() => {
       store,
       pubsub: createSnapshotPubSub(),
       indices: configured,
-      serverInfo: { version: 'test', provider: 'simulated', startedAt: new Date(0), collectionIntervalMs: 2000, collectorStatus: () => [] },
+      serverInfo: {
+        version: 'test',
+        provider: 'simulated',
+        startedAt: new Date(0),
+        collectionIntervalMs: 2000,
+        collectorStatus: () => [],
+      },
     }),
     logger: createLogger({ logLevel: 'silent' as never, logFormat: 'json' }),
     registry: null,
@@ -99,7 +108,9 @@ describe('GraphQL queries (in process)', () => {
 
   it('selects an expiry by date and rejects an expiry that is not open with EXPIRY_NOT_FOUND', async () => {
     const second = niftySnapshot.chains[1]!;
-    const ok = await query('query($e: Date) { overview(index: NIFTY, expiry: $e) { expiry atmStrike } }', { e: second.expiry });
+    const ok = await query('query($e: Date) { overview(index: NIFTY, expiry: $e) { expiry atmStrike } }', {
+      e: second.expiry,
+    });
     expect(ok.data!.overview).toEqual({ expiry: second.expiry, atmStrike: second.summary.atmStrike });
     const missing = await query('{ overview(index: NIFTY, expiry: "2030-01-01") { expiry } }');
     expect(missing.errors![0]!.extensions.code).toBe('EXPIRY_NOT_FOUND');
@@ -118,7 +129,9 @@ describe('GraphQL queries (in process)', () => {
   });
 
   it('returns null, not an error, for a configured index before its first collection', async () => {
-    const { data, errors } = await query('{ overview(index: BANKNIFTY) { spot } optionChain(index: BANKNIFTY) { expiry } }');
+    const { data, errors } = await query(
+      '{ overview(index: BANKNIFTY) { spot } optionChain(index: BANKNIFTY) { expiry } }',
+    );
     expect(errors).toBeUndefined();
     expect(data).toEqual({ overview: null, optionChain: null });
   });

@@ -18,7 +18,10 @@ interface OverviewEvent {
 
 describe('running server', () => {
   it('pushes the current overview at once, then one event per collection cycle with consecutive seq', async () => {
-    const first = subscribe<OverviewEvent>(t.wsUrl, 'subscription { overviewUpdated(index: NIFTY) { seq timestamp spot pcrOi } }');
+    const first = subscribe<OverviewEvent>(
+      t.wsUrl,
+      'subscription { overviewUpdated(index: NIFTY) { seq timestamp spot pcrOi } }',
+    );
     const events: OverviewEvent['overviewUpdated'][] = [];
     for (let i = 0; i < 4; i++) {
       const event = await first.next();
@@ -41,9 +44,13 @@ describe('running server', () => {
   });
 
   it('streams optionChainUpdated for a chosen expiry and strike window', async () => {
-    const expiries = (await postGraphQL(t.httpUrl, '{ index(symbol: SENSEX) { expiries } }')).data as { index: { expiries: string[] } };
+    const expiries = (await postGraphQL(t.httpUrl, '{ index(symbol: SENSEX) { expiries } }')).data as {
+      index: { expiries: string[] };
+    };
     const expiry = expiries.index.expiries[1]!;
-    const chain = subscribe<{ optionChainUpdated: { expiry: string; atmStrike: number; strikes: { strike: number }[] } }>(
+    const chain = subscribe<{
+      optionChainUpdated: { expiry: string; atmStrike: number; strikes: { strike: number }[] };
+    }>(
       t.wsUrl,
       `subscription { optionChainUpdated(index: SENSEX, expiry: "${expiry}", strikesAroundAtm: 3) { expiry atmStrike strikes { strike } } }`,
     );
@@ -93,8 +100,15 @@ describe('running server', () => {
   });
 
   it('reports collector status through serverInfo', async () => {
-    const { data } = await postGraphQL(t.httpUrl, '{ serverInfo { provider collectors { index ticks consecutiveFailures lastSuccessAt } } }');
-    const info = (data as { serverInfo: { provider: string; collectors: { index: string; ticks: number; lastSuccessAt: string }[] } }).serverInfo;
+    const { data } = await postGraphQL(
+      t.httpUrl,
+      '{ serverInfo { provider collectors { index ticks consecutiveFailures lastSuccessAt } } }',
+    );
+    const info = (
+      data as {
+        serverInfo: { provider: string; collectors: { index: string; ticks: number; lastSuccessAt: string }[] };
+      }
+    ).serverInfo;
     expect(info.provider).toBe('simulated');
     expect(info.collectors.map((c) => c.index)).toEqual(['NIFTY', 'SENSEX']);
     expect(info.collectors.every((c) => c.ticks > 0 && c.lastSuccessAt !== null)).toBe(true);

@@ -25,7 +25,13 @@ describe('loadConfig', () => {
 
   it('reads G6.1 variable names and flags, flags winning', () => {
     const result = loadConfig(
-      { G6_PORT: '5000', G6_INDICES: 'nifty, SENSEX,NIFTY', G6_COLLECTION_INTERVAL: '0.5', G6_ENABLE_CSV: 'false', G6_DEBUG: 'no' },
+      {
+        G6_PORT: '5000',
+        G6_INDICES: 'nifty, SENSEX,NIFTY',
+        G6_COLLECTION_INTERVAL: '0.5',
+        G6_ENABLE_CSV: 'false',
+        G6_DEBUG: 'no',
+      },
       ['--port', '5001', '--debug'],
     );
     expect(result.kind).toBe('config');
@@ -39,7 +45,12 @@ describe('loadConfig', () => {
   });
 
   it('names the variable and the allowed values for each bad value', () => {
-    const errors = expectInvalid({ G6_PORT: 'eighty', G6_INDICES: 'NIFTY,DOWJONES', G6_DEBUG: 'maybe', G6_MAX_WORKERS: '0' });
+    const errors = expectInvalid({
+      G6_PORT: 'eighty',
+      G6_INDICES: 'NIFTY,DOWJONES',
+      G6_DEBUG: 'maybe',
+      G6_MAX_WORKERS: '0',
+    });
     expect(errors).toHaveLength(4);
     expect(errors.find((e) => e.startsWith('G6_PORT='))).toMatch(/whole number from 0 to 65535/);
     expect(errors.find((e) => e.startsWith('G6_INDICES='))).toMatch(/NIFTY, BANKNIFTY, FINNIFTY, MIDCPNIFTY, SENSEX/);

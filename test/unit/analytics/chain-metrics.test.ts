@@ -57,7 +57,15 @@ describe('nearestStrike', () => {
 });
 
 describe('choosePremium', () => {
-  const quote = { tradingsymbol: 'X', instrumentToken: null, bidQuantity: 1, askQuantity: 1, volume: 0, oi: 0, lastTradeTime: null };
+  const quote = {
+    tradingsymbol: 'X',
+    instrumentToken: null,
+    bidQuantity: 1,
+    askQuantity: 1,
+    volume: 0,
+    oi: 0,
+    lastTradeTime: null,
+  };
   it('uses the mid of a two-sided book, else the last price, else nothing', () => {
     expect(choosePremium({ ...quote, bid: 10, ask: 11, lastPrice: 12 })).toEqual({ price: 10.5, source: 'MID' });
     expect(choosePremium({ ...quote, bid: null, ask: 11, lastPrice: 12 })).toEqual({ price: 12, source: 'LAST' });

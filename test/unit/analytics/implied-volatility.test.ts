@@ -34,9 +34,17 @@ describe('impliedVolatility', () => {
       { strike: 24_600, timeToExpiryYears: 0.5, volatility: 1.5 },
     ];
     for (const c of cases) {
-      const rights = Math.abs(c.strike - 24_600) > 1_000 ? ([c.strike > 24_600 ? 'C' : 'P'] as const) : (['C', 'P'] as const);
+      const rights =
+        Math.abs(c.strike - 24_600) > 1_000 ? ([c.strike > 24_600 ? 'C' : 'P'] as const) : (['C', 'P'] as const);
       for (const right of rights) {
-        const market = { right, spot: 24_600, strike: c.strike, timeToExpiryYears: c.timeToExpiryYears, rate: 0.065, dividendYield: 0 };
+        const market = {
+          right,
+          spot: 24_600,
+          strike: c.strike,
+          timeToExpiryYears: c.timeToExpiryYears,
+          rate: 0.065,
+          dividendYield: 0,
+        };
         const price = blackScholes({ ...market, volatility: c.volatility }).price;
         const result = impliedVolatility({ ...market, price });
         expect(result.ok).toBe(true);
@@ -52,8 +60,17 @@ describe('impliedVolatility', () => {
     expect(impliedVolatility({ ...market, right: 'C', price: 5 })).toEqual({ ok: false, reason: 'BELOW_INTRINSIC' });
     expect(impliedVolatility({ ...market, right: 'C', price: 150 })).toEqual({ ok: false, reason: 'ABOVE_MAXIMUM' });
     const intrinsic = 100 - 90 * Math.exp(-0.05 * 0.25);
-    expect(impliedVolatility({ ...market, right: 'C', price: intrinsic })).toEqual({ ok: false, reason: 'NO_TIME_VALUE' });
-    expect(impliedVolatility({ ...market, right: 'P', price: Number.NaN })).toEqual({ ok: false, reason: 'INVALID_INPUT' });
-    expect(impliedVolatility({ ...market, timeToExpiryYears: 0, right: 'P', price: 1 })).toEqual({ ok: false, reason: 'INVALID_INPUT' });
+    expect(impliedVolatility({ ...market, right: 'C', price: intrinsic })).toEqual({
+      ok: false,
+      reason: 'NO_TIME_VALUE',
+    });
+    expect(impliedVolatility({ ...market, right: 'P', price: Number.NaN })).toEqual({
+      ok: false,
+      reason: 'INVALID_INPUT',
+    });
+    expect(impliedVolatility({ ...market, timeToExpiryYears: 0, right: 'P', price: 1 })).toEqual({
+      ok: false,
+      reason: 'INVALID_INPUT',
+    });
   });
 });

@@ -75,9 +75,9 @@ describe('buildIndexSnapshot', () => {
     const snapshot = buildIndexSnapshot(late, 1, { rate: TEST_RATE, dividendYield: 0, strikesAroundAtm: 0 });
     expect(snapshot.chains.map((c) => c.expiry)).not.toContain('2026-08-18');
     expect(snapshot.chains.map((c) => c.expiry)).toEqual([...snapshot.chains.map((c) => c.expiry)].sort());
-    expect(() => buildIndexSnapshot({ ...data, spot: Number.NaN }, 1, { rate: 0, dividendYield: 0, strikesAroundAtm: 0 })).toThrow(
-      /invalid spot/,
-    );
+    expect(() =>
+      buildIndexSnapshot({ ...data, spot: Number.NaN }, 1, { rate: 0, dividendYield: 0, strikesAroundAtm: 0 }),
+    ).toThrow(/invalid spot/);
   });
 
   it('windows strikes around the forward, keeping the window size at the edges', () => {

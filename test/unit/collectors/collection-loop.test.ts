@@ -8,7 +8,10 @@ afterEach(async () => {
   await Promise.all(loops.splice(0).map((l) => l.stop()));
 });
 
-function startLoop(options: Partial<Parameters<typeof createCollectionLoop>[0]> & Pick<Parameters<typeof createCollectionLoop>[0], 'collect'>) {
+function startLoop(
+  options: Partial<Parameters<typeof createCollectionLoop>[0]> &
+    Pick<Parameters<typeof createCollectionLoop>[0], 'collect'>,
+) {
   const loop = createCollectionLoop({
     indices: ['NIFTY'],
     intervalMs: 1,
@@ -149,4 +152,3 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(1, 1000, 60_000, () => 0)).toBe(1000);
   });
 });
-

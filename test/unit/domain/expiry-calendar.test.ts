@@ -21,7 +21,9 @@ describe('index specs', () => {
       expect(new Set(rows.map((r) => Number(r.tick_size))), symbol).toEqual(new Set([spec.tickSize]));
       expect(new Set(rows.map((r) => r.exchange)), symbol).toEqual(new Set([spec.exchange]));
       const nearest = rows.map((r) => r.expiry).sort()[0];
-      const strikes = [...new Set(rows.filter((r) => r.expiry === nearest).map((r) => Number(r.strike)))].sort((a, b) => a - b);
+      const strikes = [...new Set(rows.filter((r) => r.expiry === nearest).map((r) => Number(r.strike)))].sort(
+        (a, b) => a - b,
+      );
       const gaps = new Map<number, number>();
       for (let i = 1; i < strikes.length; i++) {
         const gap = strikes[i]! - strikes[i - 1]!;
@@ -38,7 +40,9 @@ describe('listOpenExpiries', () => {
     for (const symbol of INDEX_SYMBOLS) {
       const ours = listOpenExpiries(INDEX_SPECS[symbol], DUMP_INSTANT, NO_HOLIDAYS);
       const last = ours.at(-1)!.date;
-      const listed = [...new Set(OPTIONS.filter((r) => r.name === symbol).map((r) => r.expiry))].sort().filter((d) => d <= last);
+      const listed = [...new Set(OPTIONS.filter((r) => r.name === symbol).map((r) => String(r.expiry)))]
+        .sort()
+        .filter((d) => d <= last);
       expect(
         ours.map((e) => e.date),
         symbol,

@@ -35,7 +35,13 @@ describe('SimulatedIndexMarket', () => {
       const data = market.advance(at(0));
       for (const expiry of data.expiries.slice(0, 3)) {
         const T = (expiryInstant(expiry.expiry).getTime() - data.observedAt.getTime()) / YEAR_MS;
-        const analysis = analyzeChain({ chain: expiry, spot: data.spot, timeToExpiryYears: T, rate: TEST_RATE, dividendYield: 0 });
+        const analysis = analyzeChain({
+          chain: expiry,
+          spot: data.spot,
+          timeToExpiryYears: T,
+          rate: TEST_RATE,
+          dividendYield: 0,
+        });
         let checked = 0;
         for (const row of analysis.strikes) {
           for (const leg of [row.call, row.put]) {
@@ -72,7 +78,8 @@ describe('SimulatedIndexMarket', () => {
     expect(meanOi(round)).toBeGreaterThan(1.5 * meanOi(other));
     const below = near.filter((s) => s.strike < data.spot);
     const above = near.filter((s) => s.strike > data.spot);
-    const sum = (rows: typeof near, pick: (s: (typeof near)[number]) => number) => rows.reduce((n, s) => n + pick(s), 0);
+    const sum = (rows: typeof near, pick: (s: (typeof near)[number]) => number) =>
+      rows.reduce((n, s) => n + pick(s), 0);
     expect(sum(below, (s) => s.put!.oi)).toBeGreaterThan(sum(below, (s) => s.call!.oi));
     expect(sum(above, (s) => s.call!.oi)).toBeGreaterThan(sum(above, (s) => s.put!.oi));
     expect(sum(near, (s) => s.put!.oi)).toBeGreaterThan(sum(near, (s) => s.call!.oi));

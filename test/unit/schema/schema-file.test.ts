@@ -18,7 +18,9 @@ describe('schema.graphql', () => {
     };
     expect(signature('Query', 'indices')).toBe(' -> [Index!]!');
     expect(signature('Query', 'overview')).toBe('expiry: Date, index: IndexSymbol! -> Overview');
-    expect(signature('Query', 'optionChain')).toBe('expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain');
+    expect(signature('Query', 'optionChain')).toBe(
+      'expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain',
+    );
     expect(signature('Subscription', 'overviewUpdated')).toBe('expiry: Date, index: IndexSymbol! -> Overview!');
     expect(signature('Subscription', 'optionChainUpdated')).toBe(
       'expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain!',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OPTIONS_CSV_COLUMNS, OVERVIEW_CSV_COLUMNS, toCsvField, toOptionsCsv, toOverviewCsv } from '../../../src/sinks/csv-rows.ts';
+import {
+  OPTIONS_CSV_COLUMNS,
+  OVERVIEW_CSV_COLUMNS,
+  toCsvField,
+  toOptionsCsv,
+  toOverviewCsv,
+} from '../../../src/sinks/csv-rows.ts';
 import { simulatedSnapshots } from '../../helpers/simulated-snapshots.ts';
 
 describe('csv rows', () => {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { IndexSnapshot } from '../../../src/domain/snapshot.ts';
 import { createSnapshotPubSub } from '../../../src/store/snapshot-pubsub.ts';
 
-const snap = (index: 'NIFTY' | 'SENSEX', seq: number): IndexSnapshot => ({ index, seq, observedAt: new Date(seq), spot: 1, chains: [] });
+const snap = (index: 'NIFTY' | 'SENSEX', seq: number): IndexSnapshot => ({
+  index,
+  seq,
+  observedAt: new Date(seq),
+  spot: 1,
+  chains: [],
+});
 
 describe('snapshot pubsub', () => {
   it('delivers every snapshot to a subscriber that keeps up, per index only', async () => {

@@ -1,0 +1,81 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { toIstCompactDate } from '../../src/domain/ist-time.ts';
+import { runCli } from '../helpers/cli.ts';
+import { postGraphQL, subscribe } from '../helpers/test-app.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'g6-cli-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const CONTRACT_QUERY = `{
+  indices { symbol spot lotSize strikeStep expiries }
+  overview(index: NIFTY) { index timestamp spot atmStrike atmIv pcrOi pcrVolume maxPainStrike totalCallOi totalPutOi }
+  optionChain(index: NIFTY, expiry: null, strikesAroundAtm: 5) {
+    expiry timeToExpiryYears
+    strikes { strike call { lastPrice oi volume iv delta gamma thetaPerDay vegaPerVolPoint } put { lastPrice oi volume iv delta } }
+  }
+}`;
+
+describe('g6 command line (dist/main.js)', () => {
+  it('starts on the simulated market, serves changing values, writes CSV and stops cleanly on SIGTERM', async () => {
+    const run = runCli(['--mock', '--port', '0'], {
+      G6_HOST: '127.0.0.1',
+      G6_DATA_DIR: dataDir,
+      G6_COLLECTION_INTERVAL: '0.3',
+      G6_LOG_FORMAT: 'json',
+      KITE_ACCESS_TOKEN: 'tok_secret_value_123',
+    });
+    const ready = await run.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('G6 server ready'));
+    const httpUrl = `http://127.0.0.1:${ready.port as number}`;
+    expect(ready.url).toBe(`http://127.0.0.1:${ready.port}/graphql`);
+
+    const ws = subscribe<{ overviewUpdated: { seq: number } }>(
+      `ws://127.0.0.1:${ready.port}/graphql`,
+      'subscription { overviewUpdated(index: NIFTY) { seq } }',
+    );
+    await ws.next();
+    const before = await postGraphQL(httpUrl, CONTRACT_QUERY);
+    await ws.next();
+    await ws.next();
+    await ws.close();
+    const after = await postGraphQL(httpUrl, CONTRACT_QUERY);
+    expect(before.errors).toBeUndefined();
+    const overviewBefore = before.data!.overview as Record<string, unknown>;
+    const overviewAfter = after.data!.overview as Record<string, unknown>;
+    for (const value of Object.values(overviewBefore)) {
+      expect(value).not.toBeNull();
+    }
+    expect(overviewAfter.timestamp).not.toBe(overviewBefore.timestamp);
+    expect(overviewAfter.spot).not.toBe(overviewBefore.spot);
+    const strikes = (before.data!.optionChain as { strikes: Array<{ call: Record<string, unknown> }> }).strikes;
+    expect(strikes).toHaveLength(11);
+    expect(strikes.every((s) => Object.values(s.call).every((v) => v !== null))).toBe(true);
+
+    const day = toIstCompactDate(new Date(overviewAfter.timestamp as string));
+    expect(existsSync(join(dataDir, 'csv', 'NIFTY', day, 'options.csv'))).toBe(true);
+    expect(existsSync(join(dataDir, 'csv', 'SENSEX', day, 'overview.csv'))).toBe(true);
+
+    run.child.kill('SIGTERM');
+    const exit = await run.exited;
+    expect(exit.code).toBe(0);
+    expect(run.lines.some((l) => l.msg === 'stopped')).toBe(true);
+    expect(JSON.stringify(run.lines)).not.toContain('tok_secret_value_123');
+  });
+
+  it('exits with status 2 and names the variable when configuration is invalid', async () => {
+    const run = runCli([], { G6_COLLECTION_INTERVAL: 'fast', G6_INDICES: 'NIFTY,NASDAQ' });
+    const exit = await run.exited;
+    expect(exit.code).toBe(2);
+    expect(exit.stderr).toContain('G6_COLLECTION_INTERVAL="fast": expected seconds');
+    expect(exit.stderr).toContain('G6_INDICES="NIFTY,NASDAQ"');
+  });
+
+  it('prints usage for --help and exits 0', async () => {
+    const run = runCli(['--help'], {});
+    const exit = await run.exited;
+    expect(exit.code).toBe(0);
+    expect(run.lines.map((l) => l.msg).join('\n')).toContain('--port <n>');
+  });
+});
