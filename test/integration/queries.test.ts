@@ -29,6 +29,7 @@ async function query(text: string, variables?: Record<string, unknown>) {
     body: JSON.stringify({ query: text, variables }),
   });
   return (await response.json()) as {
+    // biome-ignore lint/suspicious/noExplicitAny: the response shape is asserted field by field below
     data?: Record<string, any> | null;
     errors?: Array<{ message: string; extensions: { code: string } }>;
   };
