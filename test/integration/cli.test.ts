@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toIstCompactDate } from '../../src/domain/ist-time.ts';
 import { runCli } from '../helpers/cli.ts';
+import { CONTRACT_QUERY } from '../helpers/contract-query.ts';
 import { postGraphQL, subscribe } from '../helpers/test-app.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'g6-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-const CONTRACT_QUERY = `{
-  indices { symbol spot lotSize strikeStep expiries }
-  overview(index: NIFTY) { index timestamp spot atmStrike atmIv pcrOi pcrVolume maxPainStrike totalCallOi totalPutOi }
-  optionChain(index: NIFTY, expiry: null, strikesAroundAtm: 5) {
-    expiry timeToExpiryYears
-    strikes { strike call { lastPrice oi volume iv delta gamma thetaPerDay vegaPerVolPoint } put { lastPrice oi volume iv delta } }
-  }
-}`;
 
 describe('g6 command line (dist/main.js)', () => {
   it('starts on the simulated market, serves changing values, writes CSV and stops cleanly on SIGTERM', async () => {

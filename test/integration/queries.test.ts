@@ -7,16 +7,8 @@ import { schema } from '../../src/schema/index.ts';
 import { createServer, type G6Server } from '../../src/server/create-server.ts';
 import { createSnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../src/store/snapshot-store.ts';
+import { CONTRACT_QUERY } from '../helpers/contract-query.ts';
 import { simulatedSnapshots } from '../helpers/simulated-snapshots.ts';
-
-const CONTRACT_QUERY = `{
-  indices { symbol spot lotSize strikeStep expiries }
-  overview(index: NIFTY) { index timestamp spot atmStrike atmIv pcrOi pcrVolume maxPainStrike totalCallOi totalPutOi }
-  optionChain(index: NIFTY, expiry: null, strikesAroundAtm: 5) {
-    expiry timeToExpiryYears
-    strikes { strike call { lastPrice oi volume iv delta gamma thetaPerDay vegaPerVolPoint } put { lastPrice oi volume iv delta } }
-  }
-}`;
 
 let server: G6Server;
 let niftySnapshot: IndexSnapshot;
