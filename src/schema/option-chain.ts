@@ -1,7 +1,7 @@
 import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
-import { findChain, requireConfiguredIndex, requireStrikeWindow, selectChain } from './inputs.ts';
+import { findChain, requireStrikeWindow, selectChain } from './inputs.ts';
 import { MethodologyRef, StrikeRowRef } from './option-quote.ts';
 import { snapshotStream } from './snapshot-stream.ts';
 
@@ -78,13 +78,11 @@ builder.subscriptionField('optionChainUpdated', (t) =>
       findChain(ctx, args.index, args.expiry);
       return snapshotStream(ctx, args.index);
     },
-    resolve: (snapshot: IndexSnapshot, args, ctx) => {
-      requireConfiguredIndex(ctx, args.index);
-      return {
-        chain: selectChain(snapshot.chains, args.index, args.expiry ?? null),
-        seq: snapshot.seq,
-        strikesAroundAtm: requireStrikeWindow(args.strikesAroundAtm),
-      };
-    },
+    // Arguments were validated once in `subscribe`; each event only selects its chain.
+    resolve: (snapshot: IndexSnapshot, args) => ({
+      chain: selectChain(snapshot.chains, args.index, args.expiry ?? null),
+      seq: snapshot.seq,
+      strikesAroundAtm: args.strikesAroundAtm ?? null,
+    }),
   }),
 );

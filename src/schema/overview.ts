@@ -1,7 +1,7 @@
 import type { ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
-import { findChain, requireConfiguredIndex, selectChain } from './inputs.ts';
+import { findChain, selectChain } from './inputs.ts';
 import { MethodologyRef } from './option-quote.ts';
 import { snapshotStream } from './snapshot-stream.ts';
 
@@ -99,9 +99,8 @@ builder.subscriptionField('overviewUpdated', (t) =>
       findChain(ctx, args.index, args.expiry);
       return snapshotStream(ctx, args.index);
     },
-    resolve: (snapshot: IndexSnapshot, args, ctx) => {
-      requireConfiguredIndex(ctx, args.index);
-      return toChainView(snapshot, selectChain(snapshot.chains, args.index, args.expiry ?? null));
-    },
+    // Arguments were validated once in `subscribe`; each event only selects its chain.
+    resolve: (snapshot: IndexSnapshot, args) =>
+      toChainView(snapshot, selectChain(snapshot.chains, args.index, args.expiry ?? null)),
   }),
 );

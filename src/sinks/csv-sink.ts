@@ -63,7 +63,10 @@ export function createCsvSink(options: CsvSinkOptions): SnapshotSink {
     const overviewText = toOverviewCsv(snapshot);
     await Promise.all([files.options.write(optionsText), files.overview.write(overviewText)]);
     await Promise.all([files.options.datasync(), files.overview.datasync()]);
-    options.onRowsWritten?.('options', countLines(optionsText));
+    options.onRowsWritten?.(
+      'options',
+      snapshot.chains.reduce((n, c) => n + c.summary.contractCount, 0),
+    );
     options.onRowsWritten?.('overview', snapshot.chains.length);
   }
 
@@ -82,12 +85,4 @@ export function createCsvSink(options: CsvSinkOptions): SnapshotSink {
       await Promise.all(open.flatMap((d) => [d.options.close(), d.overview.close()]));
     },
   };
-}
-
-function countLines(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
-    count += 1;
-  }
-  return count;
 }
