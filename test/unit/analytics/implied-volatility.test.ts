@@ -1,6 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blackScholes } from '../../../src/analytics/black-scholes.ts';
-import { impliedVolatility } from '../../../src/analytics/implied-volatility.ts';
+import { black76, blackScholes } from '../../../src/analytics/black-scholes.ts';
+import {
+  IV_STATUS_NAMES,
+  impliedVolatility,
+  impliedVolatilityBatch,
+  impliedVolatilityBlack76,
+} from '../../../src/analytics/implied-volatility.ts';
 import { readGzipCsv } from '../../helpers/fixtures.ts';
 
 describe('impliedVolatility', () => {
@@ -72,5 +78,149 @@ describe('impliedVolatility', () => {
       ok: false,
       reason: 'INVALID_INPUT',
     });
+  });
+});
+
+/** The reference README's well-posedness rule: time value and vega above 1e-9 × spot, price ≤ 100 × vega × σ. */
+function isWellPosed(input: Parameters<typeof blackScholes>[0], price: number): boolean {
+  const { spot, strike, timeToExpiryYears: T, rate, dividendYield } = input;
+  const forwardIntrinsic = Math.max(
+    (input.right === 'C' ? 1 : -1) * (spot * Math.exp(-dividendYield * T) - strike * Math.exp(-rate * T)),
+    0,
+  );
+  const vega = blackScholes(input).vegaPerVolPoint * 100;
+  return price - forwardIntrinsic > 1e-9 * spot && vega > 1e-9 * spot && price <= 100 * vega * input.volatility;
+}
+
+describe('impliedVolatility properties (fast-check)', () => {
+  const market = fc.record({
+    right: fc.constantFrom('C' as const, 'P' as const),
+    spot: fc.double({ min: 5_000, max: 90_000, noNaN: true }),
+    moneyness: fc.double({ min: 0.5, max: 1.5, noNaN: true }),
+    timeToExpiryYears: fc.oneof(
+      fc.double({ min: 10 / 525_600, max: 1 / 365, noNaN: true }),
+      fc.double({ min: 1 / 365, max: 2, noNaN: true }),
+    ),
+    rate: fc.double({ min: 0, max: 0.12, noNaN: true }),
+    dividendYield: fc.double({ min: 0, max: 0.03, noNaN: true }),
+    volatility: fc.double({ min: 0.03, max: 2, noNaN: true }),
+  });
+
+  // An in-the-money price carries the pricer's rounding of S and K terms (~ε·(S + K)), which moves its exact
+  // implied volatility by that over vega; the tolerance adds exactly this conditioning term.
+  it('round-trips every well-posed option to 1e-12 relative plus the price rounding, in two Householder steps', () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(market, (m) => {
+        const input = { ...m, strike: m.spot * m.moneyness };
+        const price = blackScholes(input).price;
+        fc.pre(isWellPosed(input, price));
+        checked++;
+        const result = impliedVolatility({ ...input, price });
+        const vegaPerUnit = blackScholes(input).vegaPerVolPoint * 100;
+        const conditioning = (4 * Number.EPSILON * (input.spot + input.strike)) / vegaPerUnit;
+        return result.ok && Math.abs(result.volatility - m.volatility) <= 1e-12 * m.volatility + conditioning;
+      }),
+      { numRuns: 20_000, seed: 20261124 },
+    );
+    expect(checked).toBeGreaterThan(10_000);
+  });
+
+  it('never throws and never returns NaN, whatever the doubles', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('C' as const, 'P' as const),
+        fc.double(),
+        fc.double(),
+        fc.double(),
+        fc.double(),
+        fc.double(),
+        fc.double(),
+        (right, price, spot, strike, timeToExpiryYears, rate, dividendYield) => {
+          const result = impliedVolatility({ right, price, spot, strike, timeToExpiryYears, rate, dividendYield });
+          return result.ok
+            ? Number.isFinite(result.volatility) && result.volatility > 0
+            : typeof result.reason === 'string';
+        },
+      ),
+      { numRuns: 20_000, seed: 7 },
+    );
+  });
+
+  it('agrees between the Black-76 entry and Black-Scholes-Merton on the same forward', () => {
+    const forward = 24_600 * Math.exp(0.065 * 0.05);
+    const price = black76({
+      right: 'P',
+      forward,
+      strike: 24_000,
+      timeToExpiryYears: 0.05,
+      rate: 0.065,
+      volatility: 0.19,
+    }).price;
+    const result = impliedVolatilityBlack76({
+      right: 'P',
+      price,
+      forward,
+      strike: 24_000,
+      timeToExpiryYears: 0.05,
+      rate: 0.065,
+    });
+    expect(result.ok && Math.abs(result.volatility - 0.19)).toBeLessThan(1e-14);
+  });
+});
+
+describe('impliedVolatilityBatch', () => {
+  it('solves columns like the scalar API and tags failures per option', () => {
+    const spots = [24_600, 24_600, 24_600, 24_600, -1];
+    const strikes = [24_000, 25_000, 20_000, 24_600, 24_600];
+    const rights = [1, -1, 1, 1, 1];
+    const prices = [
+      blackScholes({
+        right: 'C',
+        spot: 24_600,
+        strike: 24_000,
+        timeToExpiryYears: 0.03,
+        rate: 0.065,
+        dividendYield: 0,
+        volatility: 0.15,
+      }).price,
+      blackScholes({
+        right: 'P',
+        spot: 24_600,
+        strike: 25_000,
+        timeToExpiryYears: 0.03,
+        rate: 0.065,
+        dividendYield: 0,
+        volatility: 0.18,
+      }).price,
+      10, // below the intrinsic value of a 20,000 call on 24,600
+      30_000,
+      5,
+    ];
+    const n = spots.length;
+    const output = { volatility: new Float64Array(n), status: new Uint8Array(n) };
+    const solved = impliedVolatilityBatch(
+      {
+        right: Int8Array.from(rights),
+        price: Float64Array.from(prices),
+        spot: Float64Array.from(spots),
+        strike: Float64Array.from(strikes),
+        timeToExpiryYears: new Float64Array(n).fill(0.03),
+        rate: new Float64Array(n).fill(0.065),
+        dividendYield: new Float64Array(n),
+      },
+      output,
+    );
+    expect(solved).toBe(2);
+    expect(output.volatility[0]).toBeCloseTo(0.15, 13);
+    expect(output.volatility[1]).toBeCloseTo(0.18, 13);
+    expect([...output.status].map((s) => IV_STATUS_NAMES[s])).toEqual([
+      'OK',
+      'OK',
+      'BELOW_INTRINSIC',
+      'ABOVE_MAXIMUM',
+      'INVALID_INPUT',
+    ]);
+    expect(output.volatility[2]).toBeNaN();
   });
 });
