@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
 import { isIsoDate } from './domain/ist-time.ts';
 import { DEFAULT_MARKET_HOLIDAYS } from './domain/market-holidays.ts';
+import type { PricingConventions } from './domain/snapshot.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -22,6 +23,9 @@ export interface Config {
   readonly seed: string;
   readonly riskFreeRate: number;
   readonly dividendYield: number;
+  /** Server-default pricing conventions (rate and dividend yield above included); queries may override. */
+  readonly conventions: PricingConventions;
+  readonly staleQuoteMs: number;
   readonly marketHolidays: readonly string[];
   readonly csvEnabled: boolean;
   readonly healthIntervalMs: number;
@@ -108,6 +112,13 @@ const ENV_SCHEMA = z.object({
   G6_SEED: nonEmpty.optional(),
   G6_RISK_FREE_RATE: decimal(-0.05, 0.5, 'a decimal annual rate').optional(),
   G6_DIVIDEND_YIELD: decimal(-0.05, 0.5, 'a decimal annual yield').optional(),
+  G6_PRICING_MODEL: z.enum(['BLACK_76', 'BLACK_SCHOLES'], { error: 'expected BLACK_76 or BLACK_SCHOLES' }).optional(),
+  G6_FORWARD_SOURCE: z
+    .enum(['PUT_CALL_PARITY', 'FUTURES', 'SPOT_CARRY'], { error: 'expected PUT_CALL_PARITY, FUTURES or SPOT_CARRY' })
+    .optional(),
+  G6_TIME_BASIS: z.enum(['CALENDAR_365', 'TRADING_252'], { error: 'expected CALENDAR_365 or TRADING_252' }).optional(),
+  G6_PRICE_RULE: z.enum(['MID_ELSE_LAST', 'LAST'], { error: 'expected MID_ELSE_LAST or LAST' }).optional(),
+  G6_STALE_QUOTE_SECONDS: seconds(1, 86_400).optional(),
   G6_MARKET_HOLIDAYS: z
     .string()
     .transform((text) =>
@@ -236,6 +247,15 @@ export function loadConfig(
       seed: e.G6_SEED ?? 'g6',
       riskFreeRate: e.G6_RISK_FREE_RATE ?? 0.065,
       dividendYield: e.G6_DIVIDEND_YIELD ?? 0,
+      conventions: Object.freeze({
+        model: e.G6_PRICING_MODEL ?? 'BLACK_76',
+        forwardSource: e.G6_FORWARD_SOURCE ?? 'PUT_CALL_PARITY',
+        rate: e.G6_RISK_FREE_RATE ?? 0.065,
+        dividendYield: e.G6_DIVIDEND_YIELD ?? 0,
+        timeBasis: e.G6_TIME_BASIS ?? 'CALENDAR_365',
+        priceRule: e.G6_PRICE_RULE ?? 'MID_ELSE_LAST',
+      }),
+      staleQuoteMs: Math.round((e.G6_STALE_QUOTE_SECONDS ?? 600) * 1000),
       marketHolidays: Object.freeze(e.G6_MARKET_HOLIDAYS ?? [...DEFAULT_MARKET_HOLIDAYS]),
       csvEnabled: e.G6_ENABLE_CSV ?? true,
       healthIntervalMs: Math.round((e.G6_HEALTH_INTERVAL ?? 60) * 1000),

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { collectOnce } from './collectors/collect-once.ts';
+import { type AnalysisSettings, collectOnce } from './collectors/collect-once.ts';
 import { createCollectionLoop } from './collectors/collection-loop.ts';
+import { DayBaselines } from './collectors/day-baselines.ts';
 import { type Config, loadConfig } from './config.ts';
 import { evaluateHealth } from './health.ts';
 import { createHealthMonitor } from './health-monitor.ts';
@@ -62,6 +63,13 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     );
   }
   const sink = createFanOutSink(sinks);
+  const settings: AnalysisSettings = {
+    conventions: config.conventions,
+    strikesAroundAtm: config.strikesAroundAtm,
+    holidays: new Set(config.marketHolidays),
+    staleAfterMs: config.staleQuoteMs,
+  };
+  const baselines = new DayBaselines();
   const collectorLogger = logger.child({ component: 'collector' });
 
   const loop = createCollectionLoop({
@@ -77,9 +85,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
           store,
           pubsub,
           sink,
-          rate: config.riskFreeRate,
-          dividendYield: config.dividendYield,
-          strikesAroundAtm: config.strikesAroundAtm,
+          settings,
+          baselines,
           sinkTimeoutMs: config.collectionTimeoutMs,
         },
         index,

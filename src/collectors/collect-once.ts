@@ -1,26 +1,25 @@
-import { analyzeChain } from '../analytics/analyze-chain.ts';
+import { analyzeChain, type ContractBaseline } from '../analytics/analyze-chain.ts';
 import { nearestStrike } from '../analytics/atm-strike.ts';
+import { buildTermStructure } from '../analytics/term-structure.ts';
+import { buildVolatilitySurface } from '../analytics/volatility-surface.ts';
 import { AppError, ERROR_CODES } from '../domain/errors.ts';
-import { expiryInstant } from '../domain/expiry-calendar.ts';
-import type { IndexSymbol } from '../domain/indices.ts';
+import { INDEX_SPECS, type IndexSymbol } from '../domain/indices.ts';
 import type { ExpiryQuotes, IndexMarketData } from '../domain/market-data.ts';
-import type { ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
+import type { ChainSnapshot, IndexSnapshot, PricingConventions } from '../domain/snapshot.ts';
+import { timeToExpiryYears as timeToExpiry } from '../domain/time-to-expiry.ts';
 import type { MarketDataProvider } from '../providers/market-data-provider.ts';
 import type { FanOutSink, SinkOutcome } from '../sinks/fan-out-sink.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
-
-const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+import type { DayBaselines } from './day-baselines.ts';
 
 export interface CollectDependencies {
   readonly provider: MarketDataProvider;
   readonly store: SnapshotStore;
   readonly pubsub: SnapshotPubSub;
   readonly sink: FanOutSink;
-  readonly rate: number;
-  readonly dividendYield: number;
-  /** Strikes kept each side of the ATM strike per expiry; 0 keeps the whole chain. */
-  readonly strikesAroundAtm: number;
+  readonly settings: AnalysisSettings;
+  readonly baselines: DayBaselines;
   readonly sinkTimeoutMs: number;
 }
 
@@ -46,31 +45,56 @@ export function windowStrikes(chain: ExpiryQuotes, reference: number, n: number)
   return { ...chain, strikes: chain.strikes.slice(from, from + 2 * n + 1) };
 }
 
-/** Turns one provider response into an analysed snapshot. Pure. */
+/** How snapshots are analysed: the pricing conventions and the data-handling limits. */
+export interface AnalysisSettings {
+  readonly conventions: PricingConventions;
+  /** Strikes kept each side of the ATM strike per expiry; 0 keeps the whole chain. */
+  readonly strikesAroundAtm: number;
+  readonly holidays: ReadonlySet<string>;
+  /** A price taken from a last trade older than this counts as stale in the data-quality score. */
+  readonly staleAfterMs: number;
+}
+
+/**
+ * Turns one provider response into an analysed snapshot: every chain's analytics, then the index's term
+ * structure and surface. Pure; `baselines` are the day's first observations (see DayBaselines).
+ */
 export function buildIndexSnapshot(
   data: IndexMarketData,
   seq: number,
-  params: Pick<CollectDependencies, 'rate' | 'dividendYield' | 'strikesAroundAtm'>,
+  settings: AnalysisSettings,
+  baselines?: ReadonlyMap<string, ContractBaseline>,
 ): IndexSnapshot {
   if (!(Number.isFinite(data.spot) && data.spot > 0)) {
     throw new AppError(ERROR_CODES.PROVIDER_UNAVAILABLE, `provider returned an invalid spot for ${data.index}`, {
       retryable: true,
     });
   }
+  const { conventions } = settings;
   const chains: ChainSnapshot[] = [];
   for (const expiryQuotes of data.expiries) {
-    const timeToExpiryYears = (expiryInstant(expiryQuotes.expiry).getTime() - data.observedAt.getTime()) / YEAR_MS;
+    const timeToExpiryYears = timeToExpiry(
+      data.observedAt,
+      expiryQuotes.expiry,
+      conventions.timeBasis,
+      settings.holidays,
+    );
     if (!(timeToExpiryYears > 0) || expiryQuotes.strikes.length === 0) {
       continue;
     }
-    const forward = data.spot * Math.exp((params.rate - params.dividendYield) * timeToExpiryYears);
-    const chain = windowStrikes(expiryQuotes, forward, params.strikesAroundAtm);
+    // The window is centred on the carry forward; the analysis then finds the chain's own forward.
+    const carryForward = data.spot * Math.exp((conventions.rate - conventions.dividendYield) * timeToExpiryYears);
+    const chain = windowStrikes(expiryQuotes, expiryQuotes.futuresPrice ?? carryForward, settings.strikesAroundAtm);
     const analysis = analyzeChain({
       chain,
       spot: data.spot,
       timeToExpiryYears,
-      rate: params.rate,
-      dividendYield: params.dividendYield,
+      conventions,
+      futuresPrice: expiryQuotes.futuresPrice ?? null,
+      observedAt: data.observedAt,
+      staleAfterMs: settings.staleAfterMs,
+      ...(baselines === undefined ? {} : { baseline: baselines }),
+      tickSize: INDEX_SPECS[data.index].tickSize,
     });
     chains.push({
       index: data.index,
@@ -83,7 +107,15 @@ export function buildIndexSnapshot(
     });
   }
   chains.sort((a, b) => a.expiry.localeCompare(b.expiry));
-  return { index: data.index, seq, observedAt: data.observedAt, spot: data.spot, chains };
+  return {
+    index: data.index,
+    seq,
+    observedAt: data.observedAt,
+    spot: data.spot,
+    chains,
+    termStructure: buildTermStructure(chains),
+    surface: buildVolatilitySurface(chains),
+  };
 }
 
 /**
@@ -101,7 +133,7 @@ export async function collectOnce(
   signal.throwIfAborted();
   const analyzeStarted = performance.now();
   const seq = (deps.store.getIndex(index)?.seq ?? 0) + 1;
-  const snapshot = buildIndexSnapshot(data, seq, deps);
+  const snapshot = buildIndexSnapshot(data, seq, deps.settings, deps.baselines.observe(data));
   const analyzeMs = performance.now() - analyzeStarted;
   deps.store.put(snapshot);
   deps.pubsub.publish(snapshot);

@@ -30,6 +30,8 @@ export interface ExpiryQuotes {
   /** `YYYY-MM-DD` */
   readonly expiry: string;
   readonly kind: ExpiryKind;
+  /** The expiry's futures price where one is listed and quoted (monthlies); Black-76 may price on it. */
+  readonly futuresPrice?: number | null;
   /** Ascending by strike. */
   readonly strikes: readonly StrikeQuotes[];
 }

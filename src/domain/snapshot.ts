@@ -7,6 +7,9 @@ export type IvStatus = 'OK' | 'NO_PRICE' | 'BELOW_INTRINSIC' | 'ABOVE_MAXIMUM' |
 
 export type PriceSource = 'MID' | 'LAST';
 
+/** OI build-up of one contract since the day's first snapshot (price change × OI change). */
+export type BuildUp = 'LONG_BUILD_UP' | 'SHORT_BUILD_UP' | 'LONG_UNWINDING' | 'SHORT_COVERING' | 'NEUTRAL';
+
 /** Analytics of one contract at the snapshot time. Greeks are null when IV could not be solved. */
 export interface ContractAnalytics {
   /** Implied volatility, decimal (0.15 = 15 %). */
@@ -15,15 +18,28 @@ export interface ContractAnalytics {
   /** The premium IV was solved from, and where it came from. */
   readonly priceUsed: number | null;
   readonly priceSource: PriceSource | null;
+  /** Per index point of the model's underlying (spot for Black-Scholes, forward for Black-76). */
   readonly delta: number | null;
-  /** Per index point. */
+  /** Per index point, per index point. */
   readonly gamma: number | null;
-  /** Per calendar day (annual theta / 365). */
+  /** Per day of the time basis (calendar day on CALENDAR_365, trading day on TRADING_252). */
   readonly thetaPerDay: number | null;
   /** Per 0.01 change in volatility. */
   readonly vegaPerVolPoint: number | null;
   /** Per 0.01 change in the rate. */
   readonly rhoPerRatePoint: number | null;
+  /** Delta change per 0.01 volatility. */
+  readonly vanna: number | null;
+  /** Change of vegaPerVolPoint per 0.01 volatility. */
+  readonly volga: number | null;
+  /** Delta change per day of the time basis. */
+  readonly charm: number | null;
+  /** Model value at the contract's IV: the premium itself, or its repricing under a what-if scenario. */
+  readonly theoreticalValue: number | null;
+  /** OI and price (last traded) change since the day's first snapshot; null without a baseline. */
+  readonly oiChange: number | null;
+  readonly priceChange: number | null;
+  readonly buildUp: BuildUp | null;
 }
 
 export interface AnalyzedContract {
@@ -35,19 +51,72 @@ export interface AnalyzedStrike {
   readonly strike: number;
   readonly call: AnalyzedContract | null;
   readonly put: AnalyzedContract | null;
+  /** Gamma exposure of this strike: Σ γ·OI·S²·1 % (calls +, puts −), rupees of delta per 1 % move. */
+  readonly gammaExposure: number;
+}
+
+/** One point of an expiry's smile: the out-of-the-money leg's IV (the average of both at the ATM strike). */
+export interface SmilePoint {
+  readonly strike: number;
+  /** ln(K / F). */
+  readonly logMoneyness: number;
+  /** Black-Scholes call delta at this point's IV (puts map to 1 + put delta), undiscounted. */
+  readonly callDelta: number;
+  readonly iv: number;
+  readonly callIv: number | null;
+  readonly putIv: number | null;
+  /** Total implied variance σ²T. */
+  readonly totalVariance: number;
+}
+
+/** Counts behind the data-quality score. */
+export interface DataQuality {
+  /** 1 − Σ penalties / contract slots, clipped to [0, 1]; see docs/analytics.md. */
+  readonly score: number;
+  readonly contractSlots: number;
+  readonly missingQuotes: number;
+  readonly staleQuotes: number;
+  readonly crossedQuotes: number;
+  readonly ivFailures: number;
+  readonly parityViolations: number;
 }
 
 export interface ChainSummary {
-  /** Listed strike nearest the model forward. */
+  /** Listed strike nearest the forward. */
   readonly atmStrike: number;
   /** Mean of the ATM call and put IVs (whichever solved), decimal. */
   readonly atmIv: number | null;
-  /** Σ put OI / Σ call OI over all listed strikes; null when there is no call OI. */
+  /** Mid (else last) of the ATM call plus the ATM put. */
+  readonly atmStraddle: number | null;
+  /** One standard deviation of the forward to expiry: F·σ_ATM·√T, index points. */
+  readonly expectedMove: number | null;
+  /** Σ put OI / Σ call OI over the strikes analysed; null when there is no call OI. */
   readonly pcrOi: number | null;
   /** Σ put volume / Σ call volume; null when there is no call volume. */
   readonly pcrVolume: number | null;
+  /** Traded premium: Σ put volume × put price used / the same for calls. */
+  readonly pcrPremium: number | null;
+  /** Σ put OI change / Σ call OI change since the day's first snapshot; null when calls' change is 0. */
+  readonly pcrOiChange: number | null;
   /** Listed strike minimising the total payout to option holders at expiry. */
   readonly maxPainStrike: number | null;
+  /** Strike with the largest put OI (support) and call OI (resistance). */
+  readonly supportStrike: number | null;
+  readonly resistanceStrike: number | null;
+  /** IV at the 25-delta call and put, by linear interpolation in delta along the smile. */
+  readonly iv25DeltaCall: number | null;
+  readonly iv25DeltaPut: number | null;
+  /** iv25DeltaCall − iv25DeltaPut. */
+  readonly riskReversal25Delta: number | null;
+  /** (iv25DeltaCall + iv25DeltaPut)/2 − atmIv. */
+  readonly butterfly25Delta: number | null;
+  /** Σ per-strike gamma exposure; see AnalyzedStrike.gammaExposure. */
+  readonly totalGammaExposure: number;
+  /** Underlying level at which total gamma exposure changes sign (nearest the spot), sticky-strike IVs. */
+  readonly gammaFlipLevel: number | null;
+  /** In [−1, 1]; see docs/analytics.md for the formula. */
+  readonly sentimentScore: number;
+  readonly dataQuality: DataQuality;
   readonly totalCallOi: number;
   readonly totalPutOi: number;
   readonly totalCallVolume: number;
@@ -57,15 +126,32 @@ export interface ChainSummary {
   readonly contractCount: number;
 }
 
-/** The conventions behind every number in a chain, so users can reconcile with other sources. */
-export interface Methodology {
-  readonly model: 'BLACK_SCHOLES';
+export type PricingModel = 'BLACK_SCHOLES' | 'BLACK_76';
+export type ForwardSource = 'SPOT_CARRY' | 'PUT_CALL_PARITY' | 'FUTURES';
+export type TimeBasis = 'CALENDAR_365' | 'TRADING_252';
+export type PriceRule = 'MID_ELSE_LAST' | 'LAST';
+
+/** The conventions a user can choose (server default by config, per query by argument). */
+export interface PricingConventions {
+  /** BLACK_SCHOLES on the spot with `dividendYield` (NSE); BLACK_76 on the forward (Sensibull, OpenAlgo). */
+  readonly model: PricingModel;
+  /** Where Black-76's forward comes from; Black-Scholes always uses S·e^((r−q)T). */
+  readonly forwardSource: ForwardSource;
   /** Annual, continuously compounded, decimal. */
   readonly rate: number;
   readonly dividendYield: number;
-  readonly timeBasis: 'CALENDAR_365';
-  readonly priceRule: 'MID_ELSE_LAST';
+  readonly timeBasis: TimeBasis;
+  readonly priceRule: PriceRule;
+}
+
+/** The conventions behind every number in a chain, so users can reconcile with other sources. */
+export interface Methodology extends PricingConventions {
+  /** The forward used for ATM, moneyness and (Black-76) pricing. */
   readonly forward: number;
+  /** The source actually used: PUT_CALL_PARITY or FUTURES fall back to SPOT_CARRY when unavailable. */
+  readonly forwardSourceUsed: ForwardSource;
+  /** Year fraction in the time basis, from the snapshot to 15:30 IST on the expiry date. */
+  readonly timeToExpiryYears: number;
 }
 
 export interface ChainSnapshot {
@@ -75,11 +161,13 @@ export interface ChainSnapshot {
   readonly expiryKind: ExpiryKind;
   readonly observedAt: Date;
   readonly spot: number;
-  /** ACT/365 from `observedAt` to 15:30 IST on the expiry date. */
+  /** From `observedAt` to 15:30 IST on the expiry date, in the methodology's time basis. */
   readonly timeToExpiryYears: number;
   /** Ascending by strike. */
   readonly strikes: readonly AnalyzedStrike[];
   readonly summary: ChainSummary;
+  /** Ascending by strike; strikes without a solved IV are left out. */
+  readonly smile: readonly SmilePoint[];
   readonly methodology: Methodology;
 }
 
@@ -92,4 +180,36 @@ export interface IndexSnapshot {
   readonly spot: number;
   /** Ascending by expiry. */
   readonly chains: readonly ChainSnapshot[];
+  readonly termStructure: readonly TermStructurePoint[];
+  readonly surface: VolatilitySurface;
+}
+
+export interface TermStructurePoint {
+  readonly expiry: string;
+  readonly timeToExpiryYears: number;
+  readonly atmIv: number | null;
+  /** atmIv²·T. */
+  readonly atmTotalVariance: number | null;
+  /** Forward volatility from the previous expiry: √((w₂ − w₁)/(T₂ − T₁)); null first or when w falls. */
+  readonly forwardVolatility: number | null;
+  /** Total variance fell from the previous expiry: a calendar arbitrage at the money. */
+  readonly calendarArbitrage: boolean;
+}
+
+/** Implied volatility on a fixed log-moneyness grid × the open expiries, interpolated in total variance. */
+export interface VolatilitySurface {
+  /** ln(K/F) columns. */
+  readonly logMoneyness: readonly number[];
+  readonly rows: readonly VolatilitySurfaceRow[];
+}
+
+export interface VolatilitySurfaceRow {
+  readonly expiry: string;
+  readonly timeToExpiryYears: number;
+  /** IV per grid column; null outside the strikes quoted for this expiry (no extrapolation). */
+  readonly iv: readonly (number | null)[];
+  /** Per column: total variance below the previous expiry's at the same moneyness. */
+  readonly calendarArbitrage: readonly boolean[];
+  /** Strikes where the smile's call prices break convexity or monotonicity in strike. */
+  readonly butterflyArbitrageStrikes: readonly number[];
 }

@@ -1,13 +1,34 @@
-import { buildIndexSnapshot } from '../../src/collectors/collect-once.ts';
+import { type AnalysisSettings, buildIndexSnapshot } from '../../src/collectors/collect-once.ts';
+import { DayBaselines } from '../../src/collectors/day-baselines.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import { INDEX_SPECS } from '../../src/domain/indices.ts';
 import { DEFAULT_MARKET_HOLIDAYS } from '../../src/domain/market-holidays.ts';
-import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
+import type { IndexSnapshot, PricingConventions } from '../../src/domain/snapshot.ts';
 import { SimulatedIndexMarket } from '../../src/providers/simulated/simulated-market.ts';
 
 export const TEST_RATE = 0.065;
 /** A Tuesday in the middle of a session, before the NIFTY weekly's 15:30 cut-off. */
 export const TEST_INSTANT = new Date('2026-08-18T06:00:00Z');
+
+/** The simulated market's own conventions: Black-Scholes on the spot at TEST_RATE, no dividends. */
+export const TEST_CONVENTIONS: PricingConventions = {
+  model: 'BLACK_SCHOLES',
+  forwardSource: 'SPOT_CARRY',
+  rate: TEST_RATE,
+  dividendYield: 0,
+  timeBasis: 'CALENDAR_365',
+  priceRule: 'MID_ELSE_LAST',
+};
+
+export function testSettings(overrides: Partial<AnalysisSettings> = {}): AnalysisSettings {
+  return {
+    conventions: TEST_CONVENTIONS,
+    strikesAroundAtm: 30,
+    holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+    staleAfterMs: 600_000,
+    ...overrides,
+  };
+}
 
 export function createTestMarket(index: IndexSymbol, seed = 'test'): SimulatedIndexMarket {
   return new SimulatedIndexMarket({
@@ -27,11 +48,22 @@ export function simulatedSnapshots(
   strikesAroundAtm = 30,
 ): IndexSnapshot[] {
   const market = createTestMarket(index);
-  return Array.from({ length: count }, (_, i) =>
-    buildIndexSnapshot(market.advance(new Date(TEST_INSTANT.getTime() + i * stepMs)), i + 1, {
-      rate: TEST_RATE,
-      dividendYield: 0,
-      strikesAroundAtm,
-    }),
-  );
+  const baselines = new DayBaselines();
+  return Array.from({ length: count }, (_, i) => {
+    const data = market.advance(new Date(TEST_INSTANT.getTime() + i * stepMs));
+    return buildIndexSnapshot(data, i + 1, testSettings({ strikesAroundAtm }), baselines.observe(data));
+  });
+}
+
+/** A snapshot with no chains, for plumbing tests. */
+export function emptySnapshot(index: IndexSymbol, seq = 1, observedAt = new Date(seq)): IndexSnapshot {
+  return {
+    index,
+    seq,
+    observedAt,
+    spot: 1,
+    chains: [],
+    termStructure: [],
+    surface: { logMoneyness: [], rows: [] },
+  };
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildIndexSnapshot, collectOnce, windowStrikes } from '../../../src/collectors/collect-once.ts';
+import { DayBaselines } from '../../../src/collectors/day-baselines.ts';
 import type { IndexSnapshot } from '../../../src/domain/snapshot.ts';
 import { createFanOutSink } from '../../../src/sinks/fan-out-sink.ts';
 import type { SnapshotSink } from '../../../src/sinks/snapshot-sink.ts';
 import { createSnapshotPubSub } from '../../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../../src/store/snapshot-store.ts';
-import { createTestMarket, TEST_INSTANT, TEST_RATE } from '../../helpers/simulated-snapshots.ts';
+import { createTestMarket, emptySnapshot, TEST_INSTANT, testSettings } from '../../helpers/simulated-snapshots.ts';
 
 describe('collectOnce', () => {
   it('stores, then publishes, then writes to sinks; a failing sink is reported, not thrown', async () => {
@@ -41,9 +42,8 @@ describe('collectOnce', () => {
       store,
       pubsub,
       sink: createFanOutSink([good, broken]),
-      rate: TEST_RATE,
-      dividendYield: 0,
-      strikesAroundAtm: 10,
+      settings: testSettings({ strikesAroundAtm: 10 }),
+      baselines: new DayBaselines(),
       sinkTimeoutMs: 1000,
     };
     const result = await collectOnce(deps, 'MIDCPNIFTY', new AbortController().signal);
@@ -62,7 +62,7 @@ describe('collectOnce', () => {
 
   it('times out a hung sink instead of blocking the loop', async () => {
     const sink = createFanOutSink([{ name: 'hung', write: () => new Promise(() => undefined), close: async () => {} }]);
-    const [outcome] = await sink.write({ index: 'NIFTY', seq: 1, observedAt: new Date(), spot: 1, chains: [] }, 10);
+    const [outcome] = await sink.write(emptySnapshot('NIFTY'), 10);
     expect(outcome!.ok).toBe(false);
     expect(String(outcome!.error)).toMatch(/timed out after 10 ms/);
   });
@@ -72,12 +72,10 @@ describe('buildIndexSnapshot', () => {
   it('drops expired expiries, sorts by expiry and rejects an invalid spot', () => {
     const data = createTestMarket('NIFTY').advance(TEST_INSTANT);
     const late = { ...data, observedAt: new Date('2026-08-18T10:00:00Z') };
-    const snapshot = buildIndexSnapshot(late, 1, { rate: TEST_RATE, dividendYield: 0, strikesAroundAtm: 0 });
+    const snapshot = buildIndexSnapshot(late, 1, testSettings({ strikesAroundAtm: 0 }));
     expect(snapshot.chains.map((c) => c.expiry)).not.toContain('2026-08-18');
     expect(snapshot.chains.map((c) => c.expiry)).toEqual([...snapshot.chains.map((c) => c.expiry)].sort());
-    expect(() =>
-      buildIndexSnapshot({ ...data, spot: Number.NaN }, 1, { rate: 0, dividendYield: 0, strikesAroundAtm: 0 }),
-    ).toThrow(/invalid spot/);
+    expect(() => buildIndexSnapshot({ ...data, spot: Number.NaN }, 1, testSettings())).toThrow(/invalid spot/);
   });
 
   it('windows strikes around the forward, keeping the window size at the edges', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeChain } from '../../../src/analytics/analyze-chain.ts';
 import { expiryInstant } from '../../../src/domain/expiry-calendar.ts';
 import { INDEX_SYMBOLS } from '../../../src/domain/indices.ts';
-import { createTestMarket, TEST_INSTANT, TEST_RATE } from '../../helpers/simulated-snapshots.ts';
+import { createTestMarket, TEST_CONVENTIONS, TEST_INSTANT } from '../../helpers/simulated-snapshots.ts';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const at = (seconds: number) => new Date(TEST_INSTANT.getTime() + seconds * 1000);
@@ -39,8 +39,9 @@ describe('SimulatedIndexMarket', () => {
           chain: expiry,
           spot: data.spot,
           timeToExpiryYears: T,
-          rate: TEST_RATE,
-          dividendYield: 0,
+          conventions: TEST_CONVENTIONS,
+          observedAt: data.observedAt,
+          staleAfterMs: 600_000,
         });
         let checked = 0;
         for (const row of analysis.strikes) {

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { IndexSnapshot } from '../../../src/domain/snapshot.ts';
 import { createSnapshotPubSub } from '../../../src/store/snapshot-pubsub.ts';
+import { emptySnapshot } from '../../helpers/simulated-snapshots.ts';
 
-const snap = (index: 'NIFTY' | 'SENSEX', seq: number): IndexSnapshot => ({
-  index,
-  seq,
-  observedAt: new Date(seq),
-  spot: 1,
-  chains: [],
-});
+const snap = (index: 'NIFTY' | 'SENSEX', seq: number): IndexSnapshot => emptySnapshot(index, seq);
 
 describe('snapshot pubsub', () => {
   it('delivers every snapshot to a subscriber that keeps up, per index only', async () => {
