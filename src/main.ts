@@ -139,6 +139,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       store,
       pubsub,
       indices: config.indices,
+      analysis: settings,
       serverInfo: {
         version: readVersion(),
         provider: provider.name,

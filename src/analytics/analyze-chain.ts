@@ -32,11 +32,11 @@ export interface ContractBaseline {
 
 /** What-if shifts applied on top of the market (the stored snapshot is never touched). */
 export interface Scenario {
-  /** Relative shift of the spot (and forward), e.g. −0.02 for −2 %. */
+  /** Shift of the spot (and forward) in percent, e.g. −2 for −2 %. */
   readonly spotShiftPct: number;
   /** Added to every IV, in vol points (1 = 0.01). */
   readonly volShiftPts: number;
-  /** Calendar days to roll forward (time to expiry shrinks, floored at zero). */
+  /** Days of the time basis to roll forward (time to expiry shrinks, floored at zero). */
   readonly daysForward: number;
   /** Replaces the rate when set. */
   readonly rate: number | null;
@@ -152,7 +152,7 @@ export function analyzeChain(input: ChainAnalysisInput, scenario?: Scenario): Ch
   const solved = { volatility: new Float64Array(n), status: new Uint8Array(n) };
   impliedVolatilityBatch(columns, solved);
 
-  const pricing = scenarioPricing(columns, solved.volatility, underlying, T, rate, scenario);
+  const pricing = scenarioPricing(columns, solved.volatility, underlying, T, rate, daysPerYear(conventions), scenario);
   const greeks = {
     price: new Float64Array(n),
     delta: new Float64Array(n),
@@ -291,11 +291,12 @@ function scenarioPricing(
   underlying: number,
   T: number,
   rate: number,
+  basisDaysPerYear: number,
   scenario: Scenario | undefined,
 ) {
   const n = volatility.length;
-  const shiftedUnderlying = underlying * (1 + (scenario?.spotShiftPct ?? 0));
-  const shiftedT = Math.max(0, T - (scenario?.daysForward ?? 0) / 365);
+  const shiftedUnderlying = underlying * (1 + (scenario?.spotShiftPct ?? 0) / 100);
+  const shiftedT = Math.max(0, T - (scenario?.daysForward ?? 0) / basisDaysPerYear);
   const shiftedRate = scenario?.rate ?? rate;
   const shiftedVolatility = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -102,6 +102,7 @@ export function buildIndexSnapshot(
       expiryKind: chain.kind,
       observedAt: data.observedAt,
       spot: data.spot,
+      futuresPrice: expiryQuotes.futuresPrice ?? null,
       timeToExpiryYears,
       ...analysis,
     });

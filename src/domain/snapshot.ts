@@ -161,6 +161,8 @@ export interface ChainSnapshot {
   readonly expiryKind: ExpiryKind;
   readonly observedAt: Date;
   readonly spot: number;
+  /** The expiry's futures price when the provider quoted one. */
+  readonly futuresPrice: number | null;
   /** From `observedAt` to 15:30 IST on the expiry date, in the methodology's time basis. */
   readonly timeToExpiryYears: number;
   /** Ascending by strike. */

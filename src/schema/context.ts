@@ -1,3 +1,4 @@
+import type { AnalysisSettings } from '../collectors/collect-once.ts';
 import type { IndexCollectionStatus } from '../collectors/collection-loop.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
@@ -17,6 +18,8 @@ export interface GraphQLContext {
   readonly pubsub: SnapshotPubSub;
   readonly indices: readonly IndexSymbol[];
   readonly serverInfo: ServerInfoSource;
+  /** The collector's analysis settings: defaults for per-query conventions and what-if repricing. */
+  readonly analysis: AnalysisSettings;
 }
 
 export type ContextDependencies = GraphQLContext;

@@ -32,3 +32,47 @@ export const PriceSourceEnum = builder.enumType('PriceSource', {
     LAST: { description: 'Last traded price (one side of the book was empty).' },
   } as const,
 });
+
+export const PricingModelEnum = builder.enumType('PricingModel', {
+  values: {
+    BLACK_76: { description: 'Black-76 on the expiry forward (Sensibull, OpenAlgo); the rate only discounts.' },
+    BLACK_SCHOLES: { description: 'Black-Scholes-Merton on the index level with a dividend yield (NSE).' },
+  } as const,
+});
+
+export const ForwardSourceEnum = builder.enumType('ForwardSource', {
+  values: {
+    PUT_CALL_PARITY: { description: 'K + e^{rT}(C − P) at the strike where |C − P| is smallest.' },
+    FUTURES: { description: "The expiry's futures price; falls back to PUT_CALL_PARITY when none is quoted." },
+    SPOT_CARRY: { description: 'Spot · e^{(r − q)T}.' },
+  } as const,
+});
+
+export const TimeBasisEnum = builder.enumType('TimeBasis', {
+  values: {
+    CALENDAR_365: {
+      description: 'ACT/365 to 15:30 IST on the expiry date, to the millisecond; theta per calendar day.',
+    },
+    TRADING_252: {
+      description: 'Remaining 09:15–15:30 IST sessions (holidays excluded) / 252; theta per trading day.',
+    },
+  } as const,
+});
+
+export const PriceRuleEnum = builder.enumType('PriceRule', {
+  values: {
+    MID_ELSE_LAST: { description: 'Bid/ask mid when both sides are quoted and uncrossed, else the last trade.' },
+    LAST: { description: 'Always the last traded price (NSE option-chain page).' },
+  } as const,
+});
+
+export const BuildUpEnum = builder.enumType('BuildUp', {
+  description: "Price change × OI change since the day's first snapshot.",
+  values: {
+    LONG_BUILD_UP: { description: 'Price up, OI up.' },
+    SHORT_BUILD_UP: { description: 'Price down, OI up.' },
+    SHORT_COVERING: { description: 'Price up, OI down.' },
+    LONG_UNWINDING: { description: 'Price down, OI down.' },
+    NEUTRAL: { description: 'No change in price or in OI.' },
+  } as const,
+});

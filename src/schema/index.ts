@@ -7,6 +7,8 @@ import './option-quote.ts';
 import './overview.ts';
 import './option-chain.ts';
 import './server-info.ts';
+import './volatility.ts';
+import './option-calculator.ts';
 
 export const schema = builder.toSchema();
 

@@ -1,8 +1,11 @@
 import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
+import { reanalyzeChain } from './chain-reanalysis.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
 import { findChain, requireStrikeWindow, selectChain } from './inputs.ts';
 import { MethodologyRef, StrikeRowRef } from './option-quote.ts';
+import { OverviewRef } from './overview.ts';
+import { ConventionsInput, resolveConventions, resolveScenario, ScenarioInput } from './pricing-inputs.ts';
 import { snapshotStream } from './snapshot-stream.ts';
 
 interface OptionChainView {
@@ -30,8 +33,13 @@ export const OptionChainRef = builder.objectRef<OptionChainView>('OptionChain').
     seq: t.int({ resolve: (v) => v.seq }),
     spot: t.float({ resolve: (v) => v.chain.spot }),
     timeToExpiryYears: t.float({
-      description: 'ACT/365 to 15:30 IST on the expiry date.',
+      description: "To 15:30 IST on the expiry date, in the methodology's time basis.",
       resolve: (v) => v.chain.timeToExpiryYears,
+    }),
+    overview: t.field({
+      type: OverviewRef,
+      description: 'The chain-level analytics of this same chain (and conventions).',
+      resolve: (v) => ({ chain: v.chain, seq: v.seq }),
     }),
     atmStrike: t.float({ resolve: (v) => v.chain.summary.atmStrike }),
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
@@ -55,11 +63,22 @@ builder.queryField('optionChain', (t) =>
         required: false,
         description: 'Rows each side of the ATM strike (0 to 500); null: every collected strike.',
       }),
+      conventions: t.arg({ type: ConventionsInput, required: false }),
+      scenario: t.arg({ type: ScenarioInput, required: false }),
     },
     resolve: (_root, args, ctx) => {
       const strikesAroundAtm = requireStrikeWindow(args.strikesAroundAtm);
-      const chain = findChain(ctx, args.index, args.expiry);
-      return chain === undefined ? null : { chain, seq: ctx.store.getIndex(args.index)!.seq, strikesAroundAtm };
+      const conventions = args.conventions ? resolveConventions(ctx.analysis.conventions, args.conventions) : null;
+      const scenario = args.scenario ? resolveScenario(args.scenario) : undefined;
+      const stored = findChain(ctx, args.index, args.expiry);
+      if (stored === undefined) {
+        return null;
+      }
+      const chain =
+        conventions === null && scenario === undefined
+          ? stored
+          : reanalyzeChain(stored, conventions ?? stored.methodology, scenario, ctx.analysis);
+      return { chain, seq: ctx.store.getIndex(args.index)!.seq, strikesAroundAtm };
     },
   }),
 );

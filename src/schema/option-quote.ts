@@ -1,6 +1,15 @@
 import type { AnalyzedContract, AnalyzedStrike, Methodology } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
-import { IvStatusEnum, OptionRightEnum, PriceSourceEnum } from './enums.ts';
+import {
+  BuildUpEnum,
+  ForwardSourceEnum,
+  IvStatusEnum,
+  OptionRightEnum,
+  PriceRuleEnum,
+  PriceSourceEnum,
+  PricingModelEnum,
+  TimeBasisEnum,
+} from './enums.ts';
 
 interface ContractView {
   readonly strike: number;
@@ -40,11 +49,15 @@ export const OptionQuoteRef = builder.objectRef<ContractView>('OptionQuote').imp
       resolve: (v) => v.contract.analytics.priceUsed,
     }),
     priceSource: t.field({ type: PriceSourceEnum, nullable: true, resolve: (v) => v.contract.analytics.priceSource }),
-    delta: t.float({ nullable: true, resolve: (v) => v.contract.analytics.delta }),
+    delta: t.float({
+      nullable: true,
+      description: "Per index point of the model's underlying: spot (BLACK_SCHOLES) or forward (BLACK_76).",
+      resolve: (v) => v.contract.analytics.delta,
+    }),
     gamma: t.float({ nullable: true, description: 'Per index point.', resolve: (v) => v.contract.analytics.gamma }),
     thetaPerDay: t.float({
       nullable: true,
-      description: 'Per calendar day (annual / 365).',
+      description: 'Per day of the time basis: calendar day (CALENDAR_365) or trading day (TRADING_252).',
       resolve: (v) => v.contract.analytics.thetaPerDay,
     }),
     vegaPerVolPoint: t.float({
@@ -57,6 +70,37 @@ export const OptionQuoteRef = builder.objectRef<ContractView>('OptionQuote').imp
       description: 'Per 0.01 of the rate.',
       resolve: (v) => v.contract.analytics.rhoPerRatePoint,
     }),
+    vanna: t.float({
+      nullable: true,
+      description: 'Delta change per 0.01 of volatility.',
+      resolve: (v) => v.contract.analytics.vanna,
+    }),
+    volga: t.float({
+      nullable: true,
+      description: 'vegaPerVolPoint change per 0.01 of volatility (vomma).',
+      resolve: (v) => v.contract.analytics.volga,
+    }),
+    charm: t.float({
+      nullable: true,
+      description: 'Delta change per day of the time basis (delta decay).',
+      resolve: (v) => v.contract.analytics.charm,
+    }),
+    theoreticalValue: t.float({
+      nullable: true,
+      description: 'Model value at the IV: the premium itself, or its repricing under a scenario.',
+      resolve: (v) => v.contract.analytics.theoreticalValue,
+    }),
+    oiChange: t.float({
+      nullable: true,
+      description: "OI change in units since the day's first snapshot of this contract.",
+      resolve: (v) => v.contract.analytics.oiChange,
+    }),
+    priceChange: t.float({
+      nullable: true,
+      description: "Last-price change since the day's first snapshot.",
+      resolve: (v) => v.contract.analytics.priceChange,
+    }),
+    buildUp: t.field({ type: BuildUpEnum, nullable: true, resolve: (v) => v.contract.analytics.buildUp }),
   }),
 });
 
@@ -64,6 +108,10 @@ export const StrikeRowRef = builder.objectRef<AnalyzedStrike>('StrikeRow').imple
   description: 'The call and put listed at one strike.',
   fields: (t) => ({
     strike: t.float({ resolve: (row) => row.strike }),
+    gammaExposure: t.float({
+      description: 'Σ γ·OI·S²·1 % over the two legs (calls +, puts −): rupee delta change per 1 % move.',
+      resolve: (row) => row.gammaExposure,
+    }),
     call: t.field({
       type: OptionQuoteRef,
       nullable: true,
@@ -80,26 +128,21 @@ export const StrikeRowRef = builder.objectRef<AnalyzedStrike>('StrikeRow').imple
 export const MethodologyRef = builder.objectRef<Methodology>('Methodology').implement({
   description: 'The conventions behind the numbers of a chain, to reconcile them with other sources.',
   fields: (t) => ({
-    model: t.string({
-      description: 'BLACK_SCHOLES: Black-Scholes-Merton on the index level.',
-      resolve: (m) => m.model,
+    model: t.field({ type: PricingModelEnum, resolve: (m) => m.model }),
+    forwardSource: t.field({ type: ForwardSourceEnum, description: 'As requested.', resolve: (m) => m.forwardSource }),
+    forwardSourceUsed: t.field({
+      type: ForwardSourceEnum,
+      description: 'As used: falls back to SPOT_CARRY (or PUT_CALL_PARITY for FUTURES) when unavailable.',
+      resolve: (m) => m.forwardSourceUsed,
     }),
+    forward: t.float({ description: 'The forward; ATM is the listed strike nearest it.', resolve: (m) => m.forward }),
     rate: t.float({ description: 'Continuously compounded annual rate, decimal.', resolve: (m) => m.rate }),
     dividendYield: t.float({
-      description: 'Continuous annual dividend yield, decimal.',
+      description: 'Continuous annual dividend yield, decimal (BLACK_SCHOLES only).',
       resolve: (m) => m.dividendYield,
     }),
-    timeBasis: t.string({
-      description: 'CALENDAR_365: ACT/365 to 15:30 IST on the expiry date, to the millisecond.',
-      resolve: (m) => m.timeBasis,
-    }),
-    priceRule: t.string({
-      description: 'MID_ELSE_LAST: bid/ask mid when both sides are quoted, else the last traded price.',
-      resolve: (m) => m.priceRule,
-    }),
-    forward: t.float({
-      description: 'Model forward spot·e^{(r−q)T}; ATM is the strike nearest it.',
-      resolve: (m) => m.forward,
-    }),
+    timeBasis: t.field({ type: TimeBasisEnum, resolve: (m) => m.timeBasis }),
+    timeToExpiryYears: t.float({ description: 'In the time basis.', resolve: (m) => m.timeToExpiryYears }),
+    priceRule: t.field({ type: PriceRuleEnum, resolve: (m) => m.priceRule }),
   }),
 });

@@ -1,14 +1,29 @@
-import type { ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
+import type { ChainSnapshot, DataQuality, IndexSnapshot } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
+import { reanalyzeChain } from './chain-reanalysis.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
 import { findChain, selectChain } from './inputs.ts';
 import { MethodologyRef } from './option-quote.ts';
+import { ConventionsInput, resolveConventions } from './pricing-inputs.ts';
 import { snapshotStream } from './snapshot-stream.ts';
 
 export interface ChainView {
   readonly chain: ChainSnapshot;
   readonly seq: number;
 }
+
+const DataQualityRef = builder.objectRef<DataQuality>('DataQuality').implement({
+  description: 'How trustworthy a chain is, and why (docs/analytics.md gives the formula).',
+  fields: (t) => ({
+    score: t.float({ description: '1 − weighted issues / contract slots, in [0, 1].', resolve: (q) => q.score }),
+    contractSlots: t.int({ description: 'Two per strike.', resolve: (q) => q.contractSlots }),
+    missingQuotes: t.int({ resolve: (q) => q.missingQuotes }),
+    staleQuotes: t.int({ resolve: (q) => q.staleQuotes }),
+    crossedQuotes: t.int({ resolve: (q) => q.crossedQuotes }),
+    ivFailures: t.int({ resolve: (q) => q.ivFailures }),
+    parityViolations: t.int({ resolve: (q) => q.parityViolations }),
+  }),
+});
 
 export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
   description: 'Chain-level analytics of one index and expiry at one snapshot.',
@@ -63,6 +78,63 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
       description: 'Contracts in the collected window.',
       resolve: (v) => v.chain.summary.contractCount,
     }),
+    atmStraddle: t.float({
+      nullable: true,
+      description: 'ATM call + ATM put premium (mid, else last): the market-implied move to expiry.',
+      resolve: (v) => v.chain.summary.atmStraddle,
+    }),
+    expectedMove: t.float({
+      nullable: true,
+      description: 'One standard deviation of the forward to expiry, F·atmIv·√T, index points.',
+      resolve: (v) => v.chain.summary.expectedMove,
+    }),
+    pcrPremium: t.float({
+      nullable: true,
+      description: 'Σ put volume × premium / Σ call volume × premium (traded value).',
+      resolve: (v) => v.chain.summary.pcrPremium,
+    }),
+    pcrOiChange: t.float({
+      nullable: true,
+      description: "Σ put OI change / Σ call OI change since the day's first snapshot.",
+      resolve: (v) => v.chain.summary.pcrOiChange,
+    }),
+    supportStrike: t.float({
+      nullable: true,
+      description: 'Strike with the largest put OI.',
+      resolve: (v) => v.chain.summary.supportStrike,
+    }),
+    resistanceStrike: t.float({
+      nullable: true,
+      description: 'Strike with the largest call OI.',
+      resolve: (v) => v.chain.summary.resistanceStrike,
+    }),
+    iv25DeltaCall: t.float({ nullable: true, resolve: (v) => v.chain.summary.iv25DeltaCall }),
+    iv25DeltaPut: t.float({ nullable: true, resolve: (v) => v.chain.summary.iv25DeltaPut }),
+    riskReversal25Delta: t.float({
+      nullable: true,
+      description: 'iv25DeltaCall − iv25DeltaPut (IVs interpolated in delta along the OTM smile).',
+      resolve: (v) => v.chain.summary.riskReversal25Delta,
+    }),
+    butterfly25Delta: t.float({
+      nullable: true,
+      description: '(iv25DeltaCall + iv25DeltaPut)/2 − atmIv.',
+      resolve: (v) => v.chain.summary.butterfly25Delta,
+    }),
+    totalGammaExposure: t.float({
+      description: 'Σ per-strike gamma exposure (calls +, puts −), rupee delta change per 1 % move.',
+      resolve: (v) => v.chain.summary.totalGammaExposure,
+    }),
+    gammaFlipLevel: t.float({
+      nullable: true,
+      description: 'Underlying level nearest the current one where total gamma exposure changes sign (±10 % searched).',
+      resolve: (v) => v.chain.summary.gammaFlipLevel,
+    }),
+    sentimentScore: t.float({
+      description:
+        'In [−1, 1], positive bullish: PCR, OI-change tilt, 25-delta skew and max-pain pull (docs/analytics.md).',
+      resolve: (v) => v.chain.summary.sentimentScore,
+    }),
+    dataQuality: t.field({ type: DataQualityRef, resolve: (v) => v.chain.summary.dataQuality }),
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
   }),
 });
@@ -79,10 +151,16 @@ builder.queryField('overview', (t) =>
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date', required: false }),
+      conventions: t.arg({ type: ConventionsInput, required: false }),
     },
     resolve: (_root, args, ctx) => {
+      const conventions = args.conventions ? resolveConventions(ctx.analysis.conventions, args.conventions) : null;
       const chain = findChain(ctx, args.index, args.expiry);
-      return chain === undefined ? null : toChainView(ctx.store.getIndex(args.index)!, chain);
+      if (chain === undefined) {
+        return null;
+      }
+      const analysed = conventions === null ? chain : reanalyzeChain(chain, conventions, undefined, ctx.analysis);
+      return toChainView(ctx.store.getIndex(args.index)!, analysed);
     },
   }),
 );

@@ -8,7 +8,7 @@ import { createServer, type G6Server } from '../../src/server/create-server.ts';
 import { createSnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../src/store/snapshot-store.ts';
 import { CONTRACT_QUERY } from '../helpers/contract-query.ts';
-import { simulatedSnapshots } from '../helpers/simulated-snapshots.ts';
+import { simulatedSnapshots, testSettings } from '../helpers/simulated-snapshots.ts';
 
 let server: G6Server;
 let niftySnapshot: IndexSnapshot;
@@ -38,6 +38,7 @@ beforeAll(() => {
       store,
       pubsub: createSnapshotPubSub(),
       indices: configured,
+      analysis: testSettings(),
       serverInfo: {
         version: 'test',
         provider: 'simulated',

@@ -17,10 +17,17 @@ describe('schema.graphql', () => {
         .join(', ')} -> ${String(field.type)}`;
     };
     expect(signature('Query', 'indices')).toBe(' -> [Index!]!');
-    expect(signature('Query', 'overview')).toBe('expiry: Date, index: IndexSymbol! -> Overview');
-    expect(signature('Query', 'optionChain')).toBe(
-      'expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain',
+    // The skeleton's arguments stay; issue 3 added optional conventions and scenario arguments only.
+    expect(signature('Query', 'overview')).toBe(
+      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol! -> Overview',
     );
+    expect(signature('Query', 'optionChain')).toBe(
+      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol!, scenario: ScenarioInput, strikesAroundAtm: Int -> OptionChain',
+    );
+    expect(signature('Query', 'smile')).toBe('expiry: Date, index: IndexSymbol! -> Smile');
+    expect(signature('Query', 'termStructure')).toBe('index: IndexSymbol! -> [TermStructurePoint!]');
+    expect(signature('Query', 'volSurface')).toBe('index: IndexSymbol! -> VolatilitySurface');
+    expect(signature('Query', 'optionCalculator')).toBe('input: OptionCalculatorInput! -> OptionCalculatorResult!');
     expect(signature('Subscription', 'overviewUpdated')).toBe('expiry: Date, index: IndexSymbol! -> Overview!');
     expect(signature('Subscription', 'optionChainUpdated')).toBe(
       'expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain!',
