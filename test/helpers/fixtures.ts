@@ -15,3 +15,8 @@ export function readGzipCsv(relative: string): Record<string, string>[] {
     return Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
   });
 }
+
+/** A gzipped JSON fixture, parsed. */
+export function readGzipJson<T>(relative: string): T {
+  return JSON.parse(gunzipSync(readFileSync(fixturePath(relative))).toString('utf8')) as T;
+}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blackScholes } from '../../src/analytics/black-scholes.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -133,5 +134,120 @@ describe('GraphQL queries (in process)', () => {
   it('serves /health and /ready', async () => {
     expect((await server.fetch('/health')).status).toBe(200);
     expect((await server.fetch('/ready')).status).toBe(200);
+  });
+
+  it('serves the chain analytics, smile, term structure and surface computed by the collector', async () => {
+    const { data, errors } = await query(`{
+      overview(index: NIFTY) {
+        atmStraddle expectedMove pcrPremium pcrOiChange supportStrike resistanceStrike
+        iv25DeltaCall iv25DeltaPut riskReversal25Delta butterfly25Delta totalGammaExposure gammaFlipLevel sentimentScore
+        dataQuality { score contractSlots missingQuotes staleQuotes crossedQuotes ivFailures parityViolations }
+        methodology { model forwardSource forwardSourceUsed forward timeBasis timeToExpiryYears priceRule rate }
+      }
+      smile(index: NIFTY) { expiry points { strike logMoneyness callDelta iv totalVariance } }
+      termStructure(index: NIFTY) { expiry atmIv forwardVolatility calendarArbitrage }
+      volSurface(index: NIFTY) { logMoneyness rows { expiry iv calendarArbitrage butterflyArbitrageStrikes } }
+      optionChain(index: NIFTY, strikesAroundAtm: 2) { strikes { gammaExposure call { vanna volga charm theoreticalValue oiChange buildUp } } }
+    }`);
+    expect(errors).toBeUndefined();
+    const nearest = niftySnapshot.chains[0]!;
+    const overview = data!.overview;
+    expect(overview.atmStraddle).toBeCloseTo(nearest.summary.atmStraddle!, 12);
+    expect(overview.riskReversal25Delta).toBeCloseTo(overview.iv25DeltaCall - overview.iv25DeltaPut, 12);
+    expect(overview.sentimentScore).toBeGreaterThanOrEqual(-1);
+    expect(overview.sentimentScore).toBeLessThanOrEqual(1);
+    expect(overview.dataQuality.contractSlots).toBe(2 * nearest.strikes.length);
+    expect(overview.dataQuality.score).toBe(nearest.summary.dataQuality.score);
+    expect(overview.methodology).toMatchObject({ model: 'BLACK_SCHOLES', timeBasis: 'CALENDAR_365', rate: 0.065 });
+    expect(data!.smile.points.length).toBe(nearest.smile.length);
+    expect(data!.smile.points.map((p: { strike: number }) => p.strike)).toEqual(nearest.smile.map((p) => p.strike));
+    expect(data!.termStructure.map((p: { expiry: string }) => p.expiry)).toEqual(
+      niftySnapshot.chains.map((c) => c.expiry),
+    );
+    expect(data!.volSurface.logMoneyness).toHaveLength(21);
+    expect(data!.volSurface.rows[0].iv).toHaveLength(21);
+    const row = data!.optionChain.strikes[2];
+    expect(row.call.theoreticalValue).toBeGreaterThan(0);
+    expect(typeof row.call.vanna).toBe('number');
+    expect(row.gammaExposure).toBe(nearest.strikes.find((s) => s.strike === nearest.summary.atmStrike)!.gammaExposure);
+  });
+
+  it('recomputes a chain under requested conventions and a what-if scenario without touching the store', async () => {
+    const q = `query($c: ConventionsInput, $s: ScenarioInput) {
+      optionChain(index: NIFTY, strikesAroundAtm: 0, conventions: $c, scenario: $s) {
+        methodology { model forwardSourceUsed rate timeBasis priceRule }
+        strikes { strike call { iv delta thetaPerDay theoreticalValue priceUsed } }
+      }
+    }`;
+    const base = await query(q);
+    const nse = await query(q, { c: { model: 'BLACK_SCHOLES', rate: 0.1, priceRule: 'LAST' } });
+    expect(nse.errors).toBeUndefined();
+    expect(nse.data!.optionChain.methodology).toEqual({
+      model: 'BLACK_SCHOLES',
+      forwardSourceUsed: 'SPOT_CARRY',
+      rate: 0.1,
+      timeBasis: 'CALENDAR_365',
+      priceRule: 'LAST',
+    });
+    expect(nse.data!.optionChain.strikes[0].call.iv).not.toBe(base.data!.optionChain.strikes[0].call.iv);
+    const sensibull = await query(q, {
+      c: { model: 'BLACK_76', forwardSource: 'PUT_CALL_PARITY', timeBasis: 'TRADING_252' },
+    });
+    expect(sensibull.data!.optionChain.methodology.forwardSourceUsed).toBe('PUT_CALL_PARITY');
+    expect(sensibull.data!.optionChain.methodology.timeBasis).toBe('TRADING_252');
+
+    const crash = await query(q, { s: { spotShiftPct: -5, volShiftPts: 5 } });
+    const before = base.data!.optionChain.strikes[0].call;
+    const after = crash.data!.optionChain.strikes[0].call;
+    expect(after.iv).toBe(before.iv);
+    expect(after.theoreticalValue).toBeLessThan(before.theoreticalValue);
+    expect(after.delta).toBeLessThan(before.delta);
+    const again = await query(q);
+    expect(again.data).toEqual(base.data);
+
+    const bad = await query(q, { s: { spotShiftPct: 80 } });
+    expect(bad.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors![0]!.message).toContain('scenario.spotShiftPct');
+  });
+
+  it('prices, solves and validates in optionCalculator', async () => {
+    const q = `query($i: OptionCalculatorInput!) {
+      optionCalculator(input: $i) { model volatility ivStatus price delta gamma thetaPerDay vegaPerVolPoint vanna charm }
+    }`;
+    const input = {
+      model: 'BLACK_SCHOLES',
+      right: 'PE',
+      spot: 24_600,
+      strike: 24_500,
+      timeToExpiryYears: 0.05,
+      rate: 0.065,
+      dividendYield: 0,
+    };
+    const priced = await query(q, { i: { ...input, volatility: 0.15 } });
+    expect(priced.errors).toBeUndefined();
+    const expected = blackScholes({
+      right: 'P',
+      spot: 24_600,
+      strike: 24_500,
+      timeToExpiryYears: 0.05,
+      rate: 0.065,
+      dividendYield: 0,
+      volatility: 0.15,
+    });
+    expect(priced.data!.optionCalculator).toMatchObject({
+      price: expected.price,
+      delta: expected.delta,
+      vanna: expected.vanna,
+      ivStatus: null,
+    });
+    const solved = await query(q, { i: { ...input, price: expected.price } });
+    expect(solved.data!.optionCalculator.volatility).toBeCloseTo(0.15, 13);
+    expect(solved.data!.optionCalculator.ivStatus).toBe('OK');
+    const below = await query(q, { i: { ...input, strike: 30_000, price: 1 } });
+    expect(below.data!.optionCalculator).toMatchObject({ ivStatus: 'BELOW_INTRINSIC', volatility: null, price: null });
+    const both = await query(q, { i: { ...input, volatility: 0.1, price: 5 } });
+    expect(both.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
+    const noForward = await query(q, { i: { ...input, model: 'BLACK_76', volatility: 0.1 } });
+    expect(noForward.errors![0]!.message).toContain('input.forward');
   });
 });
