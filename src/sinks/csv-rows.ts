@@ -25,6 +25,11 @@ export const OPTIONS_CSV_COLUMNS = [
   'theta_per_day',
   'vega_per_vol_point',
   'rho_per_rate_point',
+  'vanna',
+  'volga',
+  'charm',
+  'oi_change',
+  'build_up',
 ] as const;
 
 export const OVERVIEW_CSV_COLUMNS = [
@@ -49,6 +54,21 @@ export const OVERVIEW_CSV_COLUMNS = [
   'contracts',
   'rate',
   'dividend_yield',
+  'pcr_premium',
+  'pcr_oi_change',
+  'atm_straddle',
+  'expected_move',
+  'support_strike',
+  'resistance_strike',
+  'risk_reversal_25d',
+  'butterfly_25d',
+  'gamma_exposure',
+  'gamma_flip_level',
+  'sentiment_score',
+  'data_quality_score',
+  'model',
+  'forward_source',
+  'time_basis',
 ] as const;
 
 type Cell = string | number | null;
@@ -99,6 +119,11 @@ function contractCells(
     analytics.thetaPerDay,
     analytics.vegaPerVolPoint,
     analytics.rhoPerRatePoint,
+    analytics.vanna,
+    analytics.volga,
+    analytics.charm,
+    analytics.oiChange,
+    analytics.buildUp,
   ];
 }
 
@@ -147,6 +172,21 @@ export function toOverviewCsv(snapshot: IndexSnapshot): string {
         s.contractCount,
         chain.methodology.rate,
         chain.methodology.dividendYield,
+        s.pcrPremium,
+        s.pcrOiChange,
+        s.atmStraddle,
+        s.expectedMove,
+        s.supportStrike,
+        s.resistanceStrike,
+        s.riskReversal25Delta,
+        s.butterfly25Delta,
+        s.totalGammaExposure,
+        s.gammaFlipLevel,
+        s.sentimentScore,
+        s.dataQuality.score,
+        chain.methodology.model,
+        chain.methodology.forwardSourceUsed,
+        chain.methodology.timeBasis,
       ]);
     })
     .join('');
