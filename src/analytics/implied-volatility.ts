@@ -1,5 +1,5 @@
 import type { OptionRight } from './black-scholes.ts';
-import { inverseNormalCdf, normalCdf, normalPdf } from './normal-distribution.ts';
+import { inverseNormalCdf, normalCdfGivenGaussian } from './normal-distribution.ts';
 import { COMPLEMENT, lastEvaluation, normalisedBlack, VEGA } from './normalised-black.ts';
 import {
   controlParameterForLeftCurvature,
@@ -58,6 +58,7 @@ const FAILURES: Record<number, ImpliedVolatilityResult> = {
 };
 
 const SQRT3 = Math.sqrt(3);
+const INV_SQRT_2PI = 0.3989422804014327;
 /** 2π/√27: the lower map's constant, chosen so f(s) ~ b(x, s) as s → 0 (Jäckel 2015, eq. 4.5). */
 const LOWER_MAP_SCALE = (2 * Math.PI) / Math.sqrt(27);
 /** Jäckel's prescription: two Householder steps from the rational guess reach machine precision. */
@@ -169,7 +170,9 @@ export function impliedVolatilityBatch(input: ImpliedVolatilityColumns, output: 
     const K = strike[i]!;
     const T = timeToExpiryYears[i]!;
     const r = rate[i]!;
-    const forward = spot[i]! * Math.exp((r - dividendYield[i]!) * T);
+    const q = dividendYield[i]!;
+    const growth = Math.exp(r * T);
+    const forward = spot[i]! * (q === 0 ? growth : Math.exp((r - q) * T));
     volatility[i] = Number.NaN;
     if (
       !(premium >= 0 && forward > 0 && K > 0 && T > 0) ||
@@ -180,7 +183,7 @@ export function impliedVolatilityBatch(input: ImpliedVolatilityColumns, output: 
       status[i] = IV_STATUS.INVALID_INPUT;
       continue;
     }
-    const undiscounted = premium * Math.exp(r * T);
+    const undiscounted = premium * growth;
     if (undiscounted >= (sign === 1 ? forward : K)) {
       status[i] = IV_STATUS.ABOVE_MAXIMUM;
       continue;
@@ -238,7 +241,7 @@ export function normalisedImpliedVolatility(beta: number, x: number): number {
 
   const sC = Math.sqrt(2 * -x);
   const bC = sC > 0 ? normalisedBlack(x, sC, halfExpX) : 0;
-  const vC = sC > 0 ? lastEvaluation[VEGA]! : 1 / Math.sqrt(2 * Math.PI);
+  const vC = sC > 0 ? lastEvaluation[VEGA]! : INV_SQRT_2PI;
   if (beta < bC) {
     const sL = sC - bC / vC;
     const bL = normalisedBlack(x, sL, halfExpX);
@@ -246,8 +249,9 @@ export function normalisedImpliedVolatility(beta: number, x: number): number {
       const vL = lastEvaluation[VEGA]!;
       // Lower map f(s) = (2π/√27)|x|Φ(z)³, z = −|x|/(√3·s), and its first two β-derivatives at s_l.
       const z = x / (SQRT3 * sL);
-      const phiZ = normalCdf(z);
-      const pdfZ = normalPdf(z);
+      const gaussianZ = Math.exp(-0.5 * z * z);
+      const phiZ = normalCdfGivenGaussian(z, gaussianZ);
+      const pdfZ = INV_SQRT_2PI * gaussianZ;
       const fL = LOWER_MAP_SCALE * -x * phiZ * phiZ * phiZ;
       const zS = -z / sL;
       const fS = 3 * LOWER_MAP_SCALE * -x * phiZ * phiZ * pdfZ * zS;
@@ -296,8 +300,9 @@ export function normalisedImpliedVolatility(beta: number, x: number): number {
       objective = OBJECTIVE_MIDDLE;
     } else {
       // Upper map f(s) = Φ(−s/2) and its β-derivatives at s_u.
-      const fU = normalCdf(-0.5 * sU);
-      const pdfHalf = normalPdf(0.5 * sU);
+      const gaussianHalf = Math.exp(-0.125 * sU * sU);
+      const fU = normalCdfGivenGaussian(-0.5 * sU, gaussianHalf);
+      const pdfHalf = INV_SQRT_2PI * gaussianHalf;
       const fS = -0.5 * pdfHalf;
       const fSS = 0.125 * sU * pdfHalf;
       const hU = x / sU;
