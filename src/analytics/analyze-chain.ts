@@ -16,7 +16,7 @@ import { nearestStrike } from './atm-strike.ts';
 import { black76Batch, blackScholesBatch } from './black-scholes.ts';
 import { dataQuality } from './data-quality.ts';
 import { type GammaPosition, gammaExposure, gammaFlipLevel } from './gamma-exposure.ts';
-import { parityForward } from './implied-forward.ts';
+import { type ParityQuote, parityForward } from './implied-forward.ts';
 import { IV_STATUS, IV_STATUS_NAMES, impliedVolatilityBatch } from './implied-volatility.ts';
 import { maxPainStrike } from './max-pain.ts';
 import { classifyBuildUp } from './oi-build-up.ts';
@@ -128,7 +128,19 @@ export function analyzeChain(input: ChainAnalysisInput, scenario?: Scenario): Ch
     }
   });
 
-  const { forward, forwardSourceUsed } = chooseForward(input);
+  // Both premiums per strike, for the parity forward.
+  const parityQuotes: { strike: number; callPrice: number | null; putPrice: number | null }[] = chain.strikes.map(
+    (row) => ({ strike: row.strike, callPrice: null, putPrice: null }),
+  );
+  for (const leg of legs) {
+    const slot = parityQuotes[leg.strikeIndex]!;
+    if (leg.right === 1) {
+      slot.callPrice = leg.premium?.price ?? null;
+    } else {
+      slot.putPrice = leg.premium?.price ?? null;
+    }
+  }
+  const { forward, forwardSourceUsed } = chooseForward(input, parityQuotes);
   const blackScholes = conventions.model === 'BLACK_SCHOLES';
   // Black-Scholes prices on the spot with the dividend yield; Black-76 on the forward with q = r.
   const underlying = blackScholes ? spot : forward;
@@ -313,8 +325,11 @@ function scenarioPricing(
   };
 }
 
-function chooseForward(input: ChainAnalysisInput): { forward: number; forwardSourceUsed: ForwardSource } {
-  const { conventions, spot, timeToExpiryYears: T, chain } = input;
+function chooseForward(
+  input: ChainAnalysisInput,
+  parityQuotes: readonly ParityQuote[],
+): { forward: number; forwardSourceUsed: ForwardSource } {
+  const { conventions, spot, timeToExpiryYears: T } = input;
   const carry = spot * Math.exp((conventions.rate - conventions.dividendYield) * T);
   if (conventions.model === 'BLACK_SCHOLES' || conventions.forwardSource === 'SPOT_CARRY') {
     return { forward: carry, forwardSourceUsed: 'SPOT_CARRY' };
@@ -322,15 +337,7 @@ function chooseForward(input: ChainAnalysisInput): { forward: number; forwardSou
   if (conventions.forwardSource === 'FUTURES' && input.futuresPrice != null && input.futuresPrice > 0) {
     return { forward: input.futuresPrice, forwardSourceUsed: 'FUTURES' };
   }
-  const parity = parityForward(
-    chain.strikes.map((row) => ({
-      strike: row.strike,
-      callPrice: row.call === null ? null : (choosePremium(row.call, conventions.priceRule)?.price ?? null),
-      putPrice: row.put === null ? null : (choosePremium(row.put, conventions.priceRule)?.price ?? null),
-    })),
-    conventions.rate,
-    T,
-  );
+  const parity = parityForward(parityQuotes, conventions.rate, T);
   return parity === null
     ? { forward: carry, forwardSourceUsed: 'SPOT_CARRY' }
     : { forward: parity.forward, forwardSourceUsed: 'PUT_CALL_PARITY' };

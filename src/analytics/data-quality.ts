@@ -1,13 +1,6 @@
 import type { DataQuality } from '../domain/snapshot.ts';
 
-export interface DataQualityCounts {
-  readonly contractSlots: number;
-  readonly missingQuotes: number;
-  readonly staleQuotes: number;
-  readonly crossedQuotes: number;
-  readonly ivFailures: number;
-  readonly parityViolations: number;
-}
+export type DataQualityCounts = Omit<DataQuality, 'score'>;
 
 /** Penalty per issue, in contract slots. */
 export const QUALITY_PENALTIES = {
