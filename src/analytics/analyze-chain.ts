@@ -13,7 +13,7 @@ import type {
   SmilePoint,
 } from '../domain/snapshot.ts';
 import { nearestStrike } from './atm-strike.ts';
-import { black76Batch, blackScholesBatch } from './black-scholes.ts';
+import { black76Batch, blackScholesBatch, type PricingColumns } from './black-scholes.ts';
 import { dataQuality } from './data-quality.ts';
 import { type GammaPosition, gammaExposure, gammaFlipLevel } from './gamma-exposure.ts';
 import { type ParityQuote, parityForward } from './implied-forward.ts';
@@ -164,7 +164,7 @@ export function analyzeChain(input: ChainAnalysisInput, scenario?: Scenario): Ch
   const solved = { volatility: new Float64Array(n), status: new Uint8Array(n) };
   impliedVolatilityBatch(columns, solved);
 
-  const pricing = scenarioPricing(columns, solved.volatility, underlying, T, rate, daysPerYear(conventions), scenario);
+  const pricing = scenarioPricing(columns, solved.volatility, daysPerYear(conventions), scenario);
   const greeks = {
     price: new Float64Array(n),
     delta: new Float64Array(n),
@@ -296,32 +296,41 @@ export function analyzeChain(input: ChainAnalysisInput, scenario?: Scenario): Ch
   return { strikes, summary, smile, methodology };
 }
 
-/** Theoretical values under a scenario, or the premium-implied pricing inputs when there is none. */
+/**
+ * Pricing columns: the IV solver's own columns at the solved volatilities, or copies shifted by the
+ * scenario (spot, each IV, time, rate).
+ */
 function scenarioPricing(
-  columns: { right: Int8Array; strike: Float64Array; dividendYield: Float64Array },
+  columns: {
+    right: Int8Array;
+    spot: Float64Array;
+    strike: Float64Array;
+    timeToExpiryYears: Float64Array;
+    rate: Float64Array;
+    dividendYield: Float64Array;
+  },
   volatility: Float64Array,
-  underlying: number,
-  T: number,
-  rate: number,
   basisDaysPerYear: number,
   scenario: Scenario | undefined,
-) {
+): PricingColumns {
+  const { right, strike, dividendYield } = columns;
+  if (scenario === undefined) {
+    const { spot: underlying, timeToExpiryYears, rate } = columns;
+    return { right, underlying, strike, timeToExpiryYears, rate, dividendYield, volatility };
+  }
   const n = volatility.length;
-  const shiftedUnderlying = underlying * (1 + (scenario?.spotShiftPct ?? 0) / 100);
-  const shiftedT = Math.max(0, T - (scenario?.daysForward ?? 0) / basisDaysPerYear);
-  const shiftedRate = scenario?.rate ?? rate;
   const shiftedVolatility = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    shiftedVolatility[i] = Math.max(0, volatility[i]! + (scenario?.volShiftPts ?? 0) / 100);
+    shiftedVolatility[i] = Math.max(0, volatility[i]! + scenario.volShiftPts / 100);
   }
   return {
-    right: columns.right,
-    underlying: new Float64Array(n).fill(shiftedUnderlying),
-    strike: columns.strike,
-    timeToExpiryYears: new Float64Array(n).fill(shiftedT),
-    rate: new Float64Array(n).fill(shiftedRate),
-    dividendYield: columns.dividendYield,
-    volatility: scenario === undefined ? volatility : shiftedVolatility,
+    right,
+    underlying: columns.spot.map((u) => u * (1 + scenario.spotShiftPct / 100)),
+    strike,
+    timeToExpiryYears: columns.timeToExpiryYears.map((T) => Math.max(0, T - scenario.daysForward / basisDaysPerYear)),
+    rate: scenario.rate === null ? columns.rate : new Float64Array(n).fill(scenario.rate),
+    dividendYield,
+    volatility: shiftedVolatility,
   };
 }
 

@@ -88,11 +88,8 @@ export function controlParameterForLeftCurvature(
   secondDerivative: number,
   preferShapePreservation: boolean,
 ): number {
-  const h = segment.xRight - segment.xLeft;
-  const numerator = 0.5 * h * secondDerivative + (segment.slopeRight - segment.slopeLeft);
-  const denominator = (segment.yRight - segment.yLeft) / h - segment.slopeLeft;
-  const r = curvatureControl(numerator, denominator);
-  return Math.max(r, minimumControlParameter(segment, preferShapePreservation));
+  const secant = (segment.yRight - segment.yLeft) / (segment.xRight - segment.xLeft);
+  return fitCurvature(segment, secondDerivative, secant - segment.slopeLeft, preferShapePreservation);
 }
 
 /** Control parameter matching `secondDerivative` at the segment's right end, never below the shape minimum. */
@@ -101,11 +98,20 @@ export function controlParameterForRightCurvature(
   secondDerivative: number,
   preferShapePreservation: boolean,
 ): number {
+  const secant = (segment.yRight - segment.yLeft) / (segment.xRight - segment.xLeft);
+  return fitCurvature(segment, secondDerivative, segment.slopeRight - secant, preferShapePreservation);
+}
+
+/** r = (h·f''/2 + d_r − d_l) / (the end's slope gap to the secant), clamped, and at least the shape minimum. */
+function fitCurvature(
+  segment: RationalCubicSegment,
+  secondDerivative: number,
+  denominator: number,
+  preferShapePreservation: boolean,
+): number {
   const h = segment.xRight - segment.xLeft;
   const numerator = 0.5 * h * secondDerivative + (segment.slopeRight - segment.slopeLeft);
-  const denominator = segment.slopeRight - (segment.yRight - segment.yLeft) / h;
-  const r = curvatureControl(numerator, denominator);
-  return Math.max(r, minimumControlParameter(segment, preferShapePreservation));
+  return Math.max(curvatureControl(numerator, denominator), minimumControlParameter(segment, preferShapePreservation));
 }
 
 function curvatureControl(numerator: number, denominator: number): number {
