@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
@@ -30,7 +31,23 @@ export interface Config {
   readonly csvEnabled: boolean;
   readonly healthIntervalMs: number;
   readonly metricsEnabled: boolean;
-  readonly kite: { readonly apiKey?: string; readonly apiSecret?: string; readonly accessToken?: string };
+  readonly kite: KiteConfig;
+  /** Snapshots published per index per second from live ticks; 0 turns tick publishing off. */
+  readonly liveUpdatesPerSecond: number;
+}
+
+export interface KiteConfig {
+  readonly apiKey?: string;
+  readonly apiSecret?: string;
+  readonly accessToken?: string;
+  /** REST and ticker base URLs; undefined means Kite's own. */
+  readonly root?: string;
+  readonly tickerRoot?: string;
+  /** Encrypted token vault written by `g6 login`. */
+  readonly tokenFile: string;
+  readonly passphrase?: string;
+  readonly ticker: boolean;
+  readonly requestTimeoutMs: number;
 }
 
 export type ConfigResult =
@@ -78,6 +95,22 @@ const decimal = (min: number, max: number, what: string) =>
       .max(max, { error: `expected ${what} from ${min} to ${max}` }),
   );
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty when set' });
+const url = (schemes: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (text) => {
+        try {
+          return schemes.includes(new URL(text).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { error: `expected a URL starting ${schemes.map((p) => `${p}//`).join(' or ')}` },
+    )
+    // kiteconnect appends paths to the root itself.
+    .transform((text) => text.replace(/\/+$/, ''));
 
 const ENV_SCHEMA = z.object({
   G6_HOST: nonEmpty.optional(),
@@ -136,14 +169,27 @@ const ENV_SCHEMA = z.object({
   KITE_API_KEY: nonEmpty.optional(),
   KITE_API_SECRET: nonEmpty.optional(),
   KITE_ACCESS_TOKEN: nonEmpty.optional(),
+  G6_KITE_ROOT: url(['http:', 'https:']).optional(),
+  G6_KITE_TICKER_ROOT: url(['ws:', 'wss:']).optional(),
+  G6_KITE_TICKER: bool().optional(),
+  G6_KITE_TIMEOUT: seconds(0.5, 120).optional(),
+  G6_TOKEN_PASSPHRASE: z.string().min(12, { error: 'must be at least 12 characters' }).optional(),
+  G6_TOKEN_FILE: nonEmpty.optional(),
+  G6_LIVE_UPDATES_PER_SECOND: decimal(0, 50, 'updates per second').optional(),
 });
+
+/** Never echoed back in an error message. */
+const SECRET_VARIABLES = new Set(['KITE_API_SECRET', 'KITE_ACCESS_TOKEN', 'G6_TOKEN_PASSPHRASE']);
 
 export const HELP_TEXT = `g6 — options-analytics GraphQL server for Indian index options
 
 Usage: npm start -- [options]      (or: node dist/main.js [options])
 
+Usage: g6 login [request_token]    store a Kite access token (encrypted with G6_TOKEN_PASSPHRASE)
+
 Options:
   --mock         use the simulated market (the default when no Kite credentials are set)
+  --provider <p> simulated or kite (kite needs KITE_API_KEY and KITE_ACCESS_TOKEN or a stored token)
   --debug        debug logging (same as G6_DEBUG=true)
   --port <n>     HTTP port (same as G6_PORT; 0 picks a free port)
   --help         show this text
@@ -161,7 +207,7 @@ export function loadConfig(
   argv: readonly string[],
   stdoutIsTty = false,
 ): ConfigResult {
-  let flags: { mock?: boolean; debug?: boolean; port?: string; help?: boolean };
+  let flags: { mock?: boolean; debug?: boolean; port?: string; help?: boolean; provider?: string };
   try {
     flags = parseArgs({
       args: [...argv],
@@ -169,6 +215,7 @@ export function loadConfig(
         mock: { type: 'boolean' },
         debug: { type: 'boolean' },
         port: { type: 'string' },
+        provider: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -193,7 +240,8 @@ export function loadConfig(
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]);
-      errors.push(`${name}=${JSON.stringify(present[name])}: ${issue.message}`);
+      const shown = SECRET_VARIABLES.has(name) ? '[Redacted]' : JSON.stringify(present[name]);
+      errors.push(`${name}=${shown}: ${issue.message}`);
     }
   }
   let port: number | undefined;
@@ -210,14 +258,28 @@ export function loadConfig(
   }
   const e = parsed.data;
 
-  const hasKiteCredentials = e.KITE_API_KEY !== undefined && e.KITE_ACCESS_TOKEN !== undefined;
-  const mockMode = flags.mock === true || (e.G6_MOCK_MODE ?? !hasKiteCredentials);
+  if (flags.provider !== undefined && flags.provider !== 'kite' && flags.provider !== 'simulated') {
+    return { kind: 'invalid', errors: [`--provider ${JSON.stringify(flags.provider)}: expected kite or simulated`] };
+  }
+  if (flags.mock === true && flags.provider === 'kite') {
+    return { kind: 'invalid', errors: ['--mock and --provider kite contradict each other; pass one'] };
+  }
+  const hasKiteToken = e.KITE_ACCESS_TOKEN !== undefined || e.G6_TOKEN_PASSPHRASE !== undefined;
+  const hasKiteCredentials = e.KITE_API_KEY !== undefined && hasKiteToken;
+  const mockMode =
+    flags.mock === true ||
+    flags.provider === 'simulated' ||
+    (flags.provider !== 'kite' && (e.G6_MOCK_MODE ?? !hasKiteCredentials));
   if (!mockMode) {
-    errors.push(
-      hasKiteCredentials
-        ? 'G6_MOCK_MODE=false: collection from Kite Connect is not in this build yet; run on the simulated market (unset G6_MOCK_MODE or pass --mock)'
-        : 'G6_MOCK_MODE=false needs KITE_API_KEY and KITE_ACCESS_TOKEN',
-    );
+    const why = flags.provider === 'kite' ? '--provider kite' : 'G6_MOCK_MODE=false';
+    if (e.KITE_API_KEY === undefined) {
+      errors.push(`KITE_API_KEY: required by ${why} (your Kite Connect app's API key)`);
+    }
+    if (!hasKiteToken) {
+      errors.push(
+        `KITE_ACCESS_TOKEN or G6_TOKEN_PASSPHRASE: ${why} needs a token, given directly or stored by \`g6 login\``,
+      );
+    }
   }
   if (e.G6_ENABLE_INFLUXDB === true) {
     errors.push('G6_ENABLE_INFLUXDB=true: the InfluxDB sink is not in this build yet; unset it (CSV storage stays on)');
@@ -264,7 +326,14 @@ export function loadConfig(
         apiKey: e.KITE_API_KEY,
         apiSecret: e.KITE_API_SECRET,
         accessToken: e.KITE_ACCESS_TOKEN,
+        root: e.G6_KITE_ROOT,
+        tickerRoot: e.G6_KITE_TICKER_ROOT,
+        tokenFile: e.G6_TOKEN_FILE ?? join(e.G6_DATA_DIR ?? 'data', 'kite', 'access-token.enc'),
+        passphrase: e.G6_TOKEN_PASSPHRASE,
+        ticker: e.G6_KITE_TICKER ?? true,
+        requestTimeoutMs: Math.round((e.G6_KITE_TIMEOUT ?? 7) * 1000),
       }),
+      liveUpdatesPerSecond: e.G6_LIVE_UPDATES_PER_SECOND ?? 4,
     }),
   };
 }

@@ -1,4 +1,5 @@
 import type { IndexCollectionStatus } from './collectors/collection-loop.ts';
+import type { ProviderHealth } from './providers/market-data-provider.ts';
 
 export interface HealthReport {
   readonly ready: boolean;
@@ -7,15 +8,17 @@ export interface HealthReport {
 }
 
 /**
- * Ready when every collected index has a successful collection younger than `staleAfterMs`. An index that
- * has never succeeded is not ready; one that keeps failing turns not-ready once its data goes stale.
+ * Ready when the provider is (a usable Kite token) and every collected index has a successful collection
+ * younger than `staleAfterMs`. An index that has never succeeded is not ready; one that keeps failing
+ * turns not-ready once its data goes stale. Problems list both.
  */
 export function evaluateHealth(
   statuses: readonly IndexCollectionStatus[],
   nowMs: number,
   staleAfterMs: number,
+  provider: ProviderHealth = { ready: true, problems: [] },
 ): HealthReport {
-  const problems: string[] = [];
+  const problems: string[] = [...provider.problems];
   for (const status of statuses) {
     if (status.lastSuccessAt === null) {
       problems.push(
@@ -28,5 +31,7 @@ export function evaluateHealth(
       );
     }
   }
-  return { ready: problems.length === 0, problems };
+  // Provider problems that do not make it unready (a dropped ticker while REST works) are reported only.
+  const collectorProblems = problems.length - provider.problems.length;
+  return { ready: provider.ready && collectorProblems === 0, problems };
 }

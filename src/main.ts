@@ -10,6 +10,11 @@ import { evaluateHealth } from './health.ts';
 import { createHealthMonitor } from './health-monitor.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { createLiveUpdates } from './collectors/live-updates.ts';
+import { runLogin } from './cli/login.ts';
+import type { Metrics } from './metrics.ts';
+import { createKiteProvider } from './providers/kite/kite-provider.ts';
+import type { MarketDataProvider } from './providers/market-data-provider.ts';
 import { createSimulatedProvider } from './providers/simulated/simulated-provider.ts';
 import { createContextFactory } from './schema/context.ts';
 import { schema } from './schema/index.ts';
@@ -31,8 +36,60 @@ function readVersion(): string {
   return pkg.version;
 }
 
+export interface StartOptions {
+  /** The clock providers and collection run on; tests pass a fake one. */
+  readonly now?: () => Date;
+}
+
+function createProvider(config: Config, logger: Logger, metrics: Metrics | null, now: () => Date): MarketDataProvider {
+  if (config.mockMode) {
+    return createSimulatedProvider({
+      seed: config.seed,
+      holidays: new Set(config.marketHolidays),
+      rate: config.riskFreeRate,
+      dividendYield: config.dividendYield,
+      now,
+    });
+  }
+  const { kite } = config;
+  return createKiteProvider({
+    apiKey: kite.apiKey as string,
+    apiSecret: kite.apiSecret ?? null,
+    environmentToken: kite.accessToken ?? null,
+    tokenFile: kite.passphrase === undefined ? null : resolve(kite.tokenFile),
+    passphrase: kite.passphrase ?? null,
+    ...(kite.root === undefined ? {} : { root: kite.root }),
+    ...(kite.tickerRoot === undefined ? {} : { tickerRoot: kite.tickerRoot }),
+    indices: config.indices,
+    strikesAroundAtm: config.strikesAroundAtm,
+    cacheDir: resolve(config.dataDir, 'kite'),
+    requestTimeoutMs: kite.requestTimeoutMs,
+    ticker: kite.ticker && config.liveUpdatesPerSecond > 0,
+    rate: config.riskFreeRate,
+    dividendYield: config.dividendYield,
+    now,
+    logger: logger.child({ component: 'kite' }),
+    events: {
+      onRequest: (endpoint, outcome, durationMs) => {
+        metrics?.kiteRequests.inc({ endpoint, outcome });
+        metrics?.kiteRequestDuration.observe({ endpoint }, durationMs / 1000);
+      },
+      onTokenState: (state) => {
+        metrics?.kiteTokenValid.set(state.status === 'valid' ? 1 : 0);
+        if (state.expiresAt !== null) {
+          metrics?.kiteTokenExpiry.set(state.expiresAt.getTime() / 1000);
+        }
+      },
+      onTick: (outcome) => metrics?.kiteTicks.inc({ outcome }),
+      onTickerConnection: (connected) => metrics?.kiteTickerConnected.set(connected ? 1 : 0),
+      onTickerReconnect: () => metrics?.kiteTickerReconnects.inc(),
+      onMalformedQuote: (index) => metrics?.kiteMalformedQuotes.inc({ index }),
+    },
+  });
+}
+
 /** Builds every part from the config, starts collection and the server; `stop()` tears down in reverse. */
-export async function startApp(config: Config, logger: Logger): Promise<RunningApp> {
+export async function startApp(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningApp> {
   const startedAt = new Date();
   const store = createSnapshotStore();
   let metrics: ReturnType<typeof createMetrics> | null = null;
@@ -45,13 +102,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
       })
     : null;
 
-  const provider = createSimulatedProvider({
-    seed: config.seed,
-    holidays: new Set(config.marketHolidays),
-    rate: config.riskFreeRate,
-    dividendYield: config.dividendYield,
-    now: () => new Date(),
-  });
+  const provider = createProvider(config, logger, metrics, options.now ?? (() => new Date()));
+  await provider.start?.();
 
   const sinks: SnapshotSink[] = [];
   if (config.csvEnabled) {
@@ -132,7 +184,18 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     3 * config.collectionIntervalMs,
     config.collectionIntervalMs + config.collectionTimeoutMs,
   );
-  const health = () => evaluateHealth(loop.status(), Date.now(), staleAfterMs);
+  const liveUpdates = createLiveUpdates({
+    provider,
+    store,
+    pubsub,
+    settings,
+    baselines,
+    maxUpdatesPerSecond: config.liveUpdatesPerSecond,
+    onPublished: (index) => metrics?.liveUpdatesPublished.inc({ index }),
+    onError: (index, error) => collectorLogger.warn({ index, err: error }, 'live update failed'),
+  });
+  const providerHealth = () => provider.health?.() ?? { ready: true, problems: [] };
+  const health = () => evaluateHealth(loop.status(), Date.now(), staleAfterMs, providerHealth());
   const server = createServer({
     schema,
     createContext: createContextFactory({
@@ -146,6 +209,8 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
         startedAt,
         collectionIntervalMs: config.collectionIntervalMs,
         collectorStatus: () => loop.status(),
+        providerHealth,
+        staleAfterMs,
       },
     }),
     logger,
@@ -160,6 +225,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
   });
 
   loop.start();
+  liveUpdates.start();
   const port = await server.start(config.port, config.host);
   monitor.start();
 
@@ -168,6 +234,7 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
     logger,
     async stop() {
       monitor.stop();
+      liveUpdates.stop();
       await loop.stop();
       pubsub.close();
       await server.stop();
@@ -179,6 +246,14 @@ export async function startApp(config: Config, logger: Logger): Promise<RunningA
 
 /** CLI entry: parse config (exit 2 on bad values), run until SIGTERM/SIGINT, shut down cleanly. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  if (argv[0] === 'login') {
+    process.exitCode = await runLogin(argv.slice(1), env, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+    return;
+  }
   const result = loadConfig(env, argv, process.stdout.isTTY === true);
   if (result.kind === 'help') {
     process.stdout.write(result.text);

@@ -11,6 +11,15 @@ export interface Metrics {
   readonly csvRowsWritten: Counter<'file'>;
   readonly subscriptionEventsConflated: Counter<'index'>;
   readonly wsConnections: Gauge;
+  readonly kiteRequests: Counter<'endpoint' | 'outcome'>;
+  readonly kiteRequestDuration: Histogram<'endpoint'>;
+  readonly kiteTokenValid: Gauge;
+  readonly kiteTokenExpiry: Gauge;
+  readonly kiteTicks: Counter<'outcome'>;
+  readonly kiteTickerConnected: Gauge;
+  readonly kiteTickerReconnects: Counter;
+  readonly kiteMalformedQuotes: Counter<'index'>;
+  readonly liveUpdatesPublished: Counter<'index'>;
 }
 
 export interface MetricsSources {
@@ -92,8 +101,68 @@ export function createMetrics(sources: MetricsSources): Metrics {
       this.set(sources.activeSubscriptions());
     },
   });
+  const kiteRequests = new Counter({
+    name: 'g6_kite_requests_total',
+    help: 'Kite REST calls by endpoint and outcome (ok, retried, token, final, failed)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  });
+  const kiteRequestDuration = new Histogram({
+    name: 'g6_kite_request_duration_seconds',
+    help: 'Duration of Kite REST calls, rate-limit queueing excluded',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const kiteTokenValid = new Gauge({
+    name: 'g6_kite_token_valid',
+    help: '1 while the Kite access token is usable, 0 when missing, expired or rejected',
+    registers: [registry],
+  });
+  const kiteTokenExpiry = new Gauge({
+    name: 'g6_kite_token_expiry_timestamp_seconds',
+    help: 'Unix time the current Kite access token expires (06:00 IST)',
+    registers: [registry],
+  });
+  const kiteTicks = new Counter({
+    name: 'g6_kite_ticks_total',
+    help: 'Ticker packets by outcome (applied, unknown instrument, malformed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const kiteTickerConnected = new Gauge({
+    name: 'g6_kite_ticker_connected',
+    help: '1 while the Kite ticker WebSocket is connected',
+    registers: [registry],
+  });
+  const kiteTickerReconnects = new Counter({
+    name: 'g6_kite_ticker_reconnects_total',
+    help: 'Ticker reconnect attempts scheduled',
+    registers: [registry],
+  });
+  const kiteMalformedQuotes = new Counter({
+    name: 'g6_kite_malformed_quotes_total',
+    help: 'Quote entries left out of a snapshot because their fields were invalid',
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
+  const liveUpdatesPublished = new Counter({
+    name: 'g6_live_updates_published_total',
+    help: 'Snapshots published from live ticks between collections',
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    kiteRequests,
+    kiteRequestDuration,
+    kiteTokenValid,
+    kiteTokenExpiry,
+    kiteTicks,
+    kiteTickerConnected,
+    kiteTickerReconnects,
+    kiteMalformedQuotes,
+    liveUpdatesPublished,
     collectDuration,
     collectFailures,
     lastSuccess,

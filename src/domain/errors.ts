@@ -5,6 +5,10 @@ export const ERROR_CODES = {
   EXPIRY_NOT_FOUND: 'EXPIRY_NOT_FOUND',
   PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
   PROVIDER_TIMEOUT: 'PROVIDER_TIMEOUT',
+  /** The broker refused our credentials (Kite TokenException); nothing is retried until a new token. */
+  PROVIDER_UNAUTHENTICATED: 'PROVIDER_UNAUTHENTICATED',
+  /** The broker rejected the request itself (bad input, permission); retrying the same request won't help. */
+  PROVIDER_REJECTED: 'PROVIDER_REJECTED',
   SINK_WRITE_FAILED: 'SINK_WRITE_FAILED',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

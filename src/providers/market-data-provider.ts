@@ -1,6 +1,12 @@
 import type { IndexSymbol } from '../domain/indices.ts';
 import type { IndexMarketData } from '../domain/market-data.ts';
 
+export interface ProviderHealth {
+  readonly ready: boolean;
+  /** Why the provider cannot deliver fresh data (empty when ready). */
+  readonly problems: readonly string[];
+}
+
 /**
  * The seam between G6 and a market: the simulated market, Kite Connect, or a replay of stored days.
  * Implementations honour `signal` (the collector's per-tick timeout) and throw `AppError` for
@@ -11,5 +17,13 @@ export interface MarketDataProvider {
   readonly name: string;
   /** Spot and the chains of every open expiry of one index, as of now. */
   fetchIndex(index: IndexSymbol, signal: AbortSignal): Promise<IndexMarketData>;
+  /** Connects what the provider needs before the first collection (credentials, streams). */
+  start?(): Promise<void>;
+  /** Provider-level readiness (credentials, connections), on top of the collector's freshness. */
+  health?(): ProviderHealth;
+  /** Live providers: `onChange(index)` fires when ticks changed an index between collections. */
+  subscribeLive?(onChange: (index: IndexSymbol) => void): () => void;
+  /** The last collection of an index with every tick since merged in, or null before the first one. */
+  liveData?(index: IndexSymbol): IndexMarketData | null;
   close(): Promise<void>;
 }

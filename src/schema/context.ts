@@ -1,6 +1,7 @@
 import type { AnalysisSettings } from '../collectors/collect-once.ts';
 import type { IndexCollectionStatus } from '../collectors/collection-loop.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
+import type { ProviderHealth } from '../providers/market-data-provider.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
 
@@ -10,6 +11,9 @@ export interface ServerInfoSource {
   readonly startedAt: Date;
   readonly collectionIntervalMs: number;
   collectorStatus(): IndexCollectionStatus[];
+  providerHealth(): ProviderHealth;
+  /** A snapshot older than this is served marked stale. */
+  readonly staleAfterMs: number;
 }
 
 /** What resolvers may use: read-only views of the store and the live stream. Never providers or sinks. */

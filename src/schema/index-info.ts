@@ -1,6 +1,7 @@
 import { INDEX_SPECS, type IndexSpec } from '../domain/indices.ts';
 import { builder } from './builder.ts';
 import { IndexSymbolEnum } from './enums.ts';
+import { isStale } from './freshness.ts';
 import { requireConfiguredIndex } from './inputs.ts';
 
 export const IndexRef = builder.objectRef<IndexSpec>('Index').implement({
@@ -21,6 +22,10 @@ export const IndexRef = builder.objectRef<IndexSpec>('Index').implement({
       type: 'DateTime',
       nullable: true,
       resolve: (spec, _args, ctx) => ctx.store.getIndex(spec.symbol)?.observedAt ?? null,
+    }),
+    stale: t.boolean({
+      description: 'True before the first snapshot, while the provider cannot deliver, or when the snapshot is old.',
+      resolve: (spec, _args, ctx) => isStale(ctx, ctx.store.getIndex(spec.symbol)?.observedAt),
     }),
     expiries: t.field({
       type: ['Date'],

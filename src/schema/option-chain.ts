@@ -2,6 +2,7 @@ import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot } from '../domain/sna
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { isStale } from './freshness.ts';
 import { findChain, requireStrikeWindow, selectChain } from './inputs.ts';
 import { MethodologyRef, StrikeRowRef } from './option-quote.ts';
 import { OverviewRef } from './overview.ts';
@@ -31,6 +32,11 @@ export const OptionChainRef = builder.objectRef<OptionChainView>('OptionChain').
     expiryKind: t.field({ type: ExpiryKindEnum, resolve: (v) => v.chain.expiryKind }),
     timestamp: t.field({ type: 'DateTime', resolve: (v) => v.chain.observedAt }),
     seq: t.int({ resolve: (v) => v.seq }),
+    stale: t.boolean({
+      description:
+        'True when this is the last snapshot kept while the provider cannot deliver (e.g. an expired Kite token) or when it is older than the freshness limit.',
+      resolve: (v, _args, ctx) => isStale(ctx, v.chain.observedAt),
+    }),
     spot: t.float({ resolve: (v) => v.chain.spot }),
     timeToExpiryYears: t.float({
       description: "To 15:30 IST on the expiry date, in the methodology's time basis.",

@@ -20,6 +20,14 @@ const ServerInfoRef = builder.objectRef<ServerInfoSource>('ServerInfo').implemen
     provider: t.exposeString('provider', { description: 'simulated or kite.' }),
     startedAt: t.field({ type: 'DateTime', resolve: (s) => s.startedAt }),
     collectionIntervalSeconds: t.float({ resolve: (s) => s.collectionIntervalMs / 1000 }),
+    providerReady: t.boolean({
+      description: 'False while the provider cannot deliver (e.g. no valid Kite token); snapshots are then stale.',
+      resolve: (s) => s.providerHealth().ready,
+    }),
+    providerProblems: t.stringList({
+      description: 'What the provider reports wrong now (token, ticker, instruments); empty when all is well.',
+      resolve: (s) => [...s.providerHealth().problems],
+    }),
     collectors: t.field({ type: [CollectorStatusRef], resolve: (s) => s.collectorStatus() }),
   }),
 });

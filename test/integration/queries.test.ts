@@ -46,6 +46,8 @@ beforeAll(() => {
         startedAt: new Date(0),
         collectionIntervalMs: 2000,
         collectorStatus: () => [],
+        providerHealth: () => ({ ready: true, problems: [] }),
+        staleAfterMs: 60_000,
       },
     }),
     logger: createLogger({ logLevel: 'silent' as never, logFormat: 'json' }),

@@ -64,7 +64,27 @@ describe('loadConfig', () => {
   });
 
   it('refuses live mode without Kite credentials, naming the variables', () => {
-    expect(expectInvalid({ G6_MOCK_MODE: 'false' })[0]).toMatch(/KITE_API_KEY and KITE_ACCESS_TOKEN/);
+    const errors = expectInvalid({ G6_MOCK_MODE: 'false' });
+    expect(errors[0]).toMatch(/^KITE_API_KEY: required by G6_MOCK_MODE=false/);
+    expect(errors[1]).toMatch(/^KITE_ACCESS_TOKEN or G6_TOKEN_PASSPHRASE: /);
+    expect(expectInvalid({ KITE_API_KEY: 'k' }, ['--provider', 'kite'])[0]).toMatch(/^KITE_ACCESS_TOKEN or G6_TOKEN_PASSPHRASE: --provider kite/);
+    expect(expectInvalid({}, ['--provider', 'zerodha'])[0]).toMatch(/--provider "zerodha": expected kite or simulated/);
+    expect(expectInvalid({}, ['--mock', '--provider', 'kite'])[0]).toMatch(/contradict/);
+  });
+
+  it('selects Kite when an API key and a token are configured, the simulator otherwise', () => {
+    const kite = loadConfig({ KITE_API_KEY: 'k', KITE_ACCESS_TOKEN: 't', G6_KITE_ROOT: 'http://127.0.0.1:9/' }, []);
+    expect(kite.kind === 'config' && kite.config.mockMode).toBe(false);
+    expect(kite.kind === 'config' && kite.config.kite.root).toBe('http://127.0.0.1:9');
+    const vault = loadConfig({ KITE_API_KEY: 'k', G6_TOKEN_PASSPHRASE: 'long enough phrase' }, []);
+    expect(vault.kind === 'config' && vault.config.mockMode).toBe(false);
+    const forced = loadConfig({ KITE_API_KEY: 'k', KITE_ACCESS_TOKEN: 't' }, ['--mock']);
+    expect(forced.kind === 'config' && forced.config.mockMode).toBe(true);
+    expect(expectInvalid({ G6_KITE_TICKER_ROOT: 'http://x' })[0]).toMatch(/^G6_KITE_TICKER_ROOT=.*ws:\/\/ or wss:\/\//);
+    // The value of a secret variable is never echoed.
+    expect(expectInvalid({ G6_TOKEN_PASSPHRASE: 'short' })[0]).toBe(
+      'G6_TOKEN_PASSPHRASE=[Redacted]: must be at least 12 characters',
+    );
   });
 
   it('rejects bad holiday dates and rates', () => {

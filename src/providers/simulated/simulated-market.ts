@@ -22,6 +22,7 @@ const ATM_TURNOVER_PER_DAY = 2.5;
 const STRIKES_KEPT_BEYOND_SPOT = 20;
 const SESSION_OPEN_IST_MINUTES = 9 * 60 + 15;
 const SESSION_LENGTH_MINUTES = 6 * 60 + 15;
+const FUTURES_TICK = 0.05;
 
 export interface SimulatedMarketOptions {
   readonly spec: IndexSpec;
@@ -196,7 +197,10 @@ export class SimulatedIndexMarket {
       call: this.#quoteContract(listing, strike, 'CE', timeToExpiryYears, stepYears, newDay, asOf),
       put: this.#quoteContract(listing, strike, 'PE', timeToExpiryYears, stepYears, newDay, asOf),
     }));
-    return { expiry: listing.expiry.date, kind: listing.expiry.kind, strikes: rows };
+    // Index futures list monthly expiries only; priced at the carry forward, on the futures tick grid.
+    const futuresPrice =
+      listing.expiry.kind === 'MONTHLY' ? roundToTick(this.forward(timeToExpiryYears), FUTURES_TICK) : null;
+    return { expiry: listing.expiry.date, kind: listing.expiry.kind, futuresPrice, strikes: rows };
   }
 
   #quoteContract(
