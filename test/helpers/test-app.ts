@@ -6,7 +6,7 @@ import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { type RunningApp, startApp } from '../../src/main.ts';
+import { type RunningApp, type StartOptions, startApp } from '../../src/main.ts';
 
 export interface TestApp {
   readonly app: RunningApp;
@@ -18,7 +18,10 @@ export interface TestApp {
 }
 
 /** The real app (simulated market, CSV, server) on a free loopback port with a temporary data dir. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'g6-test-'));
   const result = loadConfig(
     { G6_HOST: '127.0.0.1', G6_PORT: '0', G6_DATA_DIR: dataDir, G6_COLLECTION_INTERVAL: '0.2', ...env },
@@ -34,7 +37,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       done();
     },
   });
-  const app = await startApp(result.config, createLogger({ logLevel: 'debug', logFormat: 'json' }, sink));
+  const app = await startApp(result.config, createLogger({ logLevel: 'debug', logFormat: 'json' }, sink), options);
   return {
     app,
     httpUrl: `http://127.0.0.1:${app.port}`,

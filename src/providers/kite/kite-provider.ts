@@ -133,7 +133,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
   const catalogs = new Map<IndexSymbol, { key: string; catalog: IndexCatalog }>();
   const lastSpot = new Map<IndexSymbol, number>();
   const live = new Map<IndexSymbol, LiveIndexChain>();
-  const liveTokens = new Map<IndexSymbol, number[]>();
+  const liveTokens = new Map<IndexSymbol, Array<{ token: number; rank: number }>>();
   const tokenOwner = new Map<number, IndexSymbol>();
   const listeners = new Set<(index: IndexSymbol) => void>();
   let instrumentsStale = false;
@@ -158,15 +158,20 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
       return;
     }
     tokenOwner.clear();
-    const all: number[] = [];
-    // Indices in configured order, each spot first: if 3000 tokens are not enough, far legs go first.
+    const all: Array<{ token: number; rank: number }> = [];
     for (const index of options.indices) {
-      for (const token of liveTokens.get(index) ?? []) {
-        tokenOwner.set(token, index);
-        all.push(token);
+      for (const entry of liveTokens.get(index) ?? []) {
+        // The margin strikes beyond the window are fetched by REST only.
+        if (options.strikesAroundAtm > 0 && entry.rank > options.strikesAroundAtm) {
+          continue;
+        }
+        tokenOwner.set(entry.token, index);
+        all.push(entry);
       }
     }
-    ticker.setTokens(all);
+    // Nearest-the-money first across all indices: past 3000 tokens, the far wings go unstreamed.
+    all.sort((a, b) => a.rank - b.rank);
+    ticker.setTokens(all.map((e) => e.token));
   };
 
   const onTicks = (ticks: readonly unknown[]) => {
@@ -350,7 +355,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
       lastSpot.set(index, spotNow);
       const chain = new LiveIndexChain(result, catalog.spot.instrumentToken, futureTokens);
       live.set(index, chain);
-      liveTokens.set(index, chain.tokens());
+      liveTokens.set(index, chain.rankedTokens());
       refreshTickerTokens();
       return result;
     },

@@ -79,9 +79,27 @@ export class LiveIndexChain {
     });
   }
 
-  /** Instrument tokens this chain listens to. */
-  tokens(): number[] {
-    return [...this.#slots.keys()];
+  /**
+   * Instrument tokens this chain listens to, each with a priority rank: spot and futures 0, options their
+   * distance in strikes from the expiry's ATM (so a capped subscription drops the far wings first).
+   */
+  rankedTokens(): Array<{ token: number; rank: number }> {
+    const out: Array<{ token: number; rank: number }> = [];
+    for (const [token, slot] of this.#slots) {
+      if (slot.kind !== 'option') {
+        out.push({ token, rank: 0 });
+        continue;
+      }
+      const strikes = this.#expiries[slot.expiry]!.strikes;
+      let atm = 0;
+      for (let i = 1; i < strikes.length; i += 1) {
+        if (Math.abs(strikes[i]!.strike - this.#spot) < Math.abs(strikes[atm]!.strike - this.#spot)) {
+          atm = i;
+        }
+      }
+      out.push({ token, rank: Math.abs(slot.strike - atm) });
+    }
+    return out;
   }
 
   apply(tick: Record<string, unknown>): TickOutcome {
