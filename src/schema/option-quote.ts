@@ -21,6 +21,11 @@ export const OptionQuoteRef = builder.objectRef<ContractView>('OptionQuote').imp
   description: 'One option contract: its market quote, implied volatility and Greeks at the snapshot time.',
   fields: (t) => ({
     tradingsymbol: t.string({ resolve: (v) => v.contract.quote.tradingsymbol }),
+    instrumentToken: t.int({
+      nullable: true,
+      description: "Kite's instrument token (the ticker's subscription id); null on the simulated market.",
+      resolve: (v) => v.contract.quote.instrumentToken,
+    }),
     strike: t.float({ resolve: (v) => v.strike }),
     right: t.field({ type: OptionRightEnum, resolve: (v) => v.right }),
     lastPrice: t.float({ nullable: true, resolve: (v) => v.contract.quote.lastPrice }),
