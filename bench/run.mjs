@@ -367,6 +367,9 @@ rmSync(csvDir, { recursive: true, force: true });
 const csvRowsPerSnapshot =
   csvSnapshots[0].chains.reduce((n, c) => n + c.summary.contractCount, 0) + csvSnapshots[0].chains.length;
 
+const { measureTickLatency } = await import('./tick-latency.mjs');
+const tickLatency = await measureTickLatency();
+
 const greeksPerSecond = N / (batchMs / 1000);
 const results = {
   generatedAt: new Date().toISOString(),
@@ -404,6 +407,7 @@ const results = {
     msPer100Rows: (csvMs / csvRowsPerSnapshot) * 100,
     speedupVsG61: G61.csvMsPer100Records / ((csvMs / csvRowsPerSnapshot) * 100),
   },
+  tickToSubscriber: tickLatency,
   g61Published: G61,
 };
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

@@ -50,7 +50,9 @@ export async function runLogin(
   const apiKey = kite.apiKey as string;
   const apiSecret = kite.apiSecret as string;
   const loginUrl = createGuardedKiteConnect({ apiKey, timeoutMs: kite.requestTimeoutMs }).getLoginURL();
-  io.stdout.write(`Log in to Kite here, then copy request_token from the address you are sent back to:\n  ${loginUrl}\n`);
+  io.stdout.write(
+    `Log in to Kite here, then copy request_token from the address you are sent back to:\n  ${loginUrl}\n`,
+  );
 
   let requestToken = args[0];
   if (requestToken === undefined) {

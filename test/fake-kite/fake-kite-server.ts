@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { INDEX_SPECS, INDEX_SYMBOLS, type IndexSymbol } from '../../src/domain/indices.ts';
+import { INDEX_SPECS, type IndexSymbol } from '../../src/domain/indices.ts';
 import { addDays, istWallClockToInstant, toIstDateString } from '../../src/domain/ist-time.ts';
 import { FakeMarket, type Located, toIstStamp } from './fake-market.ts';
 import { encodeIndex, encodeTradable, frame, HEARTBEAT, type TickerMode } from './ticker-packets.ts';
@@ -409,7 +409,11 @@ export class FakeKite {
     const expected = createHash('sha256')
       .update(`${this.#options.apiKey}${requestToken}${this.#options.apiSecret}`)
       .digest('hex');
-    if (form.get('api_key') !== this.#options.apiKey || form.get('checksum') !== expected || !this.#requestTokens.delete(requestToken)) {
+    if (
+      form.get('api_key') !== this.#options.apiKey ||
+      form.get('checksum') !== expected ||
+      !this.#requestTokens.delete(requestToken)
+    ) {
       this.#error(res, 403, 'TokenException', 'Token is invalid or has expired.');
       return;
     }
@@ -448,7 +452,9 @@ export class FakeKite {
     let entry: Record<string, unknown>;
     if (located.kind === 'spot' || located.kind === 'future') {
       const price =
-        located.kind === 'spot' ? this.market.spot(located.index) : this.market.futuresPrice(located.index, located.expiry);
+        located.kind === 'spot'
+          ? this.market.spot(located.index)
+          : this.market.futuresPrice(located.index, located.expiry);
       if (price === null) {
         return null;
       }
@@ -480,10 +486,18 @@ export class FakeKite {
       const last = quote.lastPrice ?? 0;
       const depth = emptyDepth();
       if (quote.bid !== null) {
-        depth.buy[0] = { price: quote.bid, quantity: quote.bidQuantity, orders: Math.max(1, Math.round(quote.bidQuantity / lot / 3)) };
+        depth.buy[0] = {
+          price: quote.bid,
+          quantity: quote.bidQuantity,
+          orders: Math.max(1, Math.round(quote.bidQuantity / lot / 3)),
+        };
       }
       if (quote.ask !== null) {
-        depth.sell[0] = { price: quote.ask, quantity: quote.askQuantity, orders: Math.max(1, Math.round(quote.askQuantity / lot / 3)) };
+        depth.sell[0] = {
+          price: quote.ask,
+          quantity: quote.askQuantity,
+          orders: Math.max(1, Math.round(quote.askQuantity / lot / 3)),
+        };
       }
       entry = {
         instrument_token: located.token,
@@ -538,7 +552,9 @@ export class FakeKite {
         for (const token of message.v) {
           if (typeof token === 'number' && !connection.modes.has(token)) {
             if (connection.modes.size >= MAX_TICKER_TOKENS) {
-              ws.send(JSON.stringify({ type: 'error', data: `at most ${MAX_TICKER_TOKENS} instruments per connection` }));
+              ws.send(
+                JSON.stringify({ type: 'error', data: `at most ${MAX_TICKER_TOKENS} instruments per connection` }),
+              );
               break;
             }
             connection.modes.set(token, 'quote');
@@ -569,7 +585,12 @@ export class FakeKite {
     if (located.kind === 'spot') {
       const price = this.market.spot(located.index);
       return encodeIndex(
-        { instrumentToken: token, lastPrice: price, ohlc: { open: price, high: price, low: price, close: price }, exchangeTimestampSeconds: seconds },
+        {
+          instrumentToken: token,
+          lastPrice: price,
+          ohlc: { open: price, high: price, low: price, close: price },
+          exchangeTimestampSeconds: seconds,
+        },
         mode,
       );
     }
@@ -631,9 +652,7 @@ export class FakeKite {
   /** Sliding one-second window per endpoint group; only admitted requests count. */
   #admit(group: 'quote' | 'other'): boolean {
     const limit =
-      group === 'quote'
-        ? (this.#options.quoteRequestsPerSecond ?? 1)
-        : (this.#options.otherRequestsPerSecond ?? 10);
+      group === 'quote' ? (this.#options.quoteRequestsPerSecond ?? 1) : (this.#options.otherRequestsPerSecond ?? 10);
     const window = this.#windows.get(group)!;
     const now = performance.now();
     while (window.length > 0 && now - window[0]! >= 1000) {
@@ -657,7 +676,10 @@ export class FakeKite {
   }
 }
 
-function emptyDepth(): { buy: Array<{ price: number; quantity: number; orders: number }>; sell: Array<{ price: number; quantity: number; orders: number }> } {
+function emptyDepth(): {
+  buy: Array<{ price: number; quantity: number; orders: number }>;
+  sell: Array<{ price: number; quantity: number; orders: number }>;
+} {
   const level = () => ({ price: 0, quantity: 0, orders: 0 });
   return { buy: [level(), level(), level(), level(), level()], sell: [level(), level(), level(), level(), level()] };
 }

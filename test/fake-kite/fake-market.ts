@@ -22,7 +22,14 @@ const INDEX_ROWS: Record<IndexSymbol, { exchange: 'NSE' | 'BSE'; tradingsymbol: 
 export type Located =
   | { readonly kind: 'spot'; readonly index: IndexSymbol; readonly token: number }
   | { readonly kind: 'future'; readonly index: IndexSymbol; readonly expiry: string; readonly token: number }
-  | { readonly kind: 'option'; readonly index: IndexSymbol; readonly expiry: string; readonly strike: number; readonly right: 'CE' | 'PE'; readonly token: number };
+  | {
+      readonly kind: 'option';
+      readonly index: IndexSymbol;
+      readonly expiry: string;
+      readonly strike: number;
+      readonly right: 'CE' | 'PE';
+      readonly token: number;
+    };
 
 export interface FakeMarketOptions {
   readonly seed: string;
@@ -59,7 +66,12 @@ interface DumpRow {
 export class FakeMarket {
   readonly #options: FakeMarketOptions;
   readonly #markets = new Map<IndexSymbol, SimulatedIndexMarket>();
-  #current: { atMs: number; data: Map<IndexSymbol, IndexMarketData>; byKey: Map<string, Located>; byToken: Map<number, Located> } | null = null;
+  #current: {
+    atMs: number;
+    data: Map<IndexSymbol, IndexMarketData>;
+    byKey: Map<string, Located>;
+    byToken: Map<number, Located>;
+  } | null = null;
   readonly #dump: DumpRow[] = [];
   readonly #dumpBySymbol = new Map<string, DumpRow>();
   readonly #minted = new Map<string, number>();
@@ -113,7 +125,12 @@ export class FakeMarket {
     return this.#state().byToken;
   }
 
-  #state(): { atMs: number; data: Map<IndexSymbol, IndexMarketData>; byKey: Map<string, Located>; byToken: Map<number, Located> } {
+  #state(): {
+    atMs: number;
+    data: Map<IndexSymbol, IndexMarketData>;
+    byKey: Map<string, Located>;
+    byToken: Map<number, Located>;
+  } {
     const quantumMs = this.#options.quantumMs ?? 1000;
     const atMs = Math.floor(this.#options.now().getTime() / quantumMs) * quantumMs;
     if (this.#current !== null && this.#current.atMs === atMs) {
@@ -132,7 +149,12 @@ export class FakeMarket {
       for (const expiry of indexData.expiries) {
         if (expiry.kind === 'MONTHLY') {
           const symbol = futuresSymbol(index, expiry.expiry);
-          const future: Located = { kind: 'future', index, expiry: expiry.expiry, token: this.tokenOf(spec.exchange, symbol) };
+          const future: Located = {
+            kind: 'future',
+            index,
+            expiry: expiry.expiry,
+            token: this.tokenOf(spec.exchange, symbol),
+          };
           byKey.set(`${spec.exchange}:${symbol}`, future);
           byToken.set(future.token, future);
         }
@@ -143,7 +165,14 @@ export class FakeMarket {
           ] as const) {
             if (quote !== null) {
               const token = this.tokenOf(spec.exchange, quote.tradingsymbol);
-              const located: Located = { kind: 'option', index, expiry: expiry.expiry, strike: row.strike, right, token };
+              const located: Located = {
+                kind: 'option',
+                index,
+                expiry: expiry.expiry,
+                strike: row.strike,
+                right,
+                token,
+              };
               byKey.set(`${spec.exchange}:${quote.tradingsymbol}`, located);
               byToken.set(token, located);
             }
@@ -182,7 +211,9 @@ export class FakeMarket {
       const row = INDEX_ROWS[index];
       if (exchange === null || exchange === row.exchange) {
         const token = INDEX_SPECS[index].spotInstrumentToken;
-        lines.push(`${token},${row.exchangeToken},${row.tradingsymbol},${row.tradingsymbol},0.0,,0.0,0.0,0,EQ,INDICES,${row.exchange}`);
+        lines.push(
+          `${token},${row.exchangeToken},${row.tradingsymbol},${row.tradingsymbol},0.0,,0.0,0.0,0,EQ,INDICES,${row.exchange}`,
+        );
       }
     }
     // Kite lists only live contracts.
@@ -202,11 +233,16 @@ export class FakeMarket {
             const symbol = futuresSymbol(index, expiry.expiry);
             if (!this.#dumpBySymbol.has(`${spec.exchange}:${symbol}`)) {
               const token = this.tokenOf(spec.exchange, symbol);
-              lines.push(`${token},${token >> 8},${symbol},${index},0.0,${expiry.expiry},0.0,0.05,${spec.lotSize},FUT,${spec.exchange}-FUT,${spec.exchange}`);
+              lines.push(
+                `${token},${token >> 8},${symbol},${index},0.0,${expiry.expiry},0.0,0.05,${spec.lotSize},FUT,${spec.exchange}-FUT,${spec.exchange}`,
+              );
             }
           }
           for (const row of expiry.strikes) {
-            for (const [quote, right] of [[row.call, 'CE'], [row.put, 'PE']] as const) {
+            for (const [quote, right] of [
+              [row.call, 'CE'],
+              [row.put, 'PE'],
+            ] as const) {
               if (quote === null || this.#dumpBySymbol.has(`${spec.exchange}:${quote.tradingsymbol}`)) {
                 continue;
               }

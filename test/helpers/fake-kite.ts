@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createKiteProvider, type KiteProvider, type KiteProviderOptions } from '../../src/providers/kite/kite-provider.ts';
+import {
+  createKiteProvider,
+  type KiteProvider,
+  type KiteProviderOptions,
+} from '../../src/providers/kite/kite-provider.ts';
 import { loadRealDump } from '../fake-kite/dump.ts';
 import { FakeKite, type FakeKiteOptions } from '../fake-kite/fake-kite-server.ts';
 
@@ -15,7 +19,13 @@ let dump: string | null = null;
 /** A running fake Kite on a free loopback port, with the real dump and the test credentials. */
 export async function startFakeKite(options: Partial<FakeKiteOptions> = {}): Promise<FakeKite> {
   dump ??= loadRealDump();
-  const fake = new FakeKite({ apiKey: API_KEY, apiSecret: API_SECRET, accessToken: ACCESS_TOKEN, dumpCsv: dump, ...options });
+  const fake = new FakeKite({
+    apiKey: API_KEY,
+    apiSecret: API_SECRET,
+    accessToken: ACCESS_TOKEN,
+    dumpCsv: dump,
+    ...options,
+  });
   await fake.start(0);
   return fake;
 }
@@ -37,7 +47,10 @@ export function tempDir(): { path: string; remove(): void } {
 }
 
 /** The real Kite provider pointed at `fake`, quiet logs, fast quote pacing unless told otherwise. */
-export function kiteProviderFor(fake: FakeKite, overrides: Partial<KiteProviderOptions> & { cacheDir: string }): KiteProvider {
+export function kiteProviderFor(
+  fake: FakeKite,
+  overrides: Partial<KiteProviderOptions> & { cacheDir: string },
+): KiteProvider {
   return createKiteProvider({
     apiKey: API_KEY,
     apiSecret: API_SECRET,

@@ -18,10 +18,7 @@ export interface TestApp {
 }
 
 /** The real app (simulated market, CSV, server) on a free loopback port with a temporary data dir. */
-export async function startTestApp(
-  env: Record<string, string> = {},
-  options: StartOptions = {},
-): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'g6-test-'));
   const result = loadConfig(
     { G6_HOST: '127.0.0.1', G6_PORT: '0', G6_DATA_DIR: dataDir, G6_COLLECTION_INTERVAL: '0.2', ...env },

@@ -48,7 +48,11 @@ describe('G6 on Kite (through the fake) versus G6 on the simulated market', () =
   it('serves the same GraphQL results for the same market and instant', async () => {
     // 10:30 IST on a trading day; the clock stands still so both see one instant.
     const clock = fakeClock('2026-11-26T05:00:00Z');
-    const fake = await startFakeKite({ now: clock.now, holidays: new Set(DEFAULT_MARKET_HOLIDAYS), seed: 'same-market' });
+    const fake = await startFakeKite({
+      now: clock.now,
+      holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+      seed: 'same-market',
+    });
     cleanup.push(() => fake.close());
     const common = { G6_SEED: 'same-market', G6_INDICES: 'NIFTY,BANKNIFTY', G6_COLLECTION_INTERVAL: '3600' };
     const kite = await startTestApp(
@@ -113,7 +117,10 @@ describe('G6 on Kite: live ticks, token expiry and secrets', () => {
     cleanup.push(() => app.stop());
     await firstSnapshot(app, 'NIFTY');
 
-    const chain = await postGraphQL(app.httpUrl, '{ optionChain(index: NIFTY, strikesAroundAtm: 0) { seq strikes { call { instrumentToken lastPrice } } } }');
+    const chain = await postGraphQL(
+      app.httpUrl,
+      '{ optionChain(index: NIFTY, strikesAroundAtm: 0) { seq strikes { call { instrumentToken lastPrice } } } }',
+    );
     const atm = (chain.data?.optionChain as { strikes: Array<{ call: { instrumentToken: number } }> }).strikes[0]!.call;
     const stream = subscribe<{ optionChainUpdated: { seq: number; strikes: Array<{ call: { lastPrice: number } }> } }>(
       app.wsUrl,
@@ -141,7 +148,10 @@ describe('G6 on Kite: live ticks, token expiry and secrets', () => {
     const ready = await fetch(`${app.httpUrl}/ready`);
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { problems: string[] }).problems.join(' ')).toMatch(/expired/);
-    const stale = await postGraphQL(app.httpUrl, '{ optionChain(index: NIFTY) { stale spot } serverInfo { providerReady } }');
+    const stale = await postGraphQL(
+      app.httpUrl,
+      '{ optionChain(index: NIFTY) { stale spot } serverInfo { providerReady } }',
+    );
     expect(stale.data).toMatchObject({ optionChain: { stale: true }, serverInfo: { providerReady: false } });
     expect((stale.data?.optionChain as { spot: number }).spot).toBeGreaterThan(0);
 
@@ -196,7 +206,9 @@ describe('G6 on Kite: live ticks, token expiry and secrets', () => {
     expect(again).toBe(1);
     expect(chunks.join('')).toMatch(/TokenException: Token is invalid or has expired/);
     // Missing settings are named.
-    expect(await runLogin([requestToken], { KITE_API_KEY: API_KEY }, { stdin: new PassThrough(), stdout: out, stderr: err })).toBe(2);
+    expect(
+      await runLogin([requestToken], { KITE_API_KEY: API_KEY }, { stdin: new PassThrough(), stdout: out, stderr: err }),
+    ).toBe(2);
     expect(chunks.join('')).toMatch(/KITE_API_SECRET, G6_TOKEN_PASSPHRASE must be set/);
   });
 });

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGuardedKiteConnect } from '../../src/providers/kite/kite-client.ts';
-import { buildIndexCatalog, normaliseInstruments, selectIndexDerivatives } from '../../src/providers/kite/kite-instruments.ts';
+import {
+  buildIndexCatalog,
+  normaliseInstruments,
+  selectIndexDerivatives,
+} from '../../src/providers/kite/kite-instruments.ts';
 import { kiteTimestampToInstant, quoteToOptionQuote } from '../../src/providers/kite/kite-quotes.ts';
 import { REAL_DUMP_ROWS } from '../fake-kite/dump.ts';
 import { encodeTradable, type TradableTick } from '../fake-kite/ticker-packets.ts';
-import { API_KEY, ACCESS_TOKEN, startFakeKite } from '../helpers/fake-kite.ts';
+import { ACCESS_TOKEN, API_KEY, startFakeKite } from '../helpers/fake-kite.ts';
 
 const mock = (name: string) => readFileSync(new URL(`../fixtures/kite-mocks/${name}`, import.meta.url));
 
@@ -37,10 +41,16 @@ describe('parsing real Kite data', () => {
     expect(weekly.kind).toBe('WEEKLY');
     expect(weekly.strikes.find((s) => s.strike === 24350)?.call?.instrumentToken).toBe(11546626);
     expect(weekly.strikes.find((s) => s.strike === 24350)?.put?.instrumentToken).toBe(11546882);
-    expect(nifty.expiries.find((e) => e.expiry === '2026-08-25')).toMatchObject({ kind: 'MONTHLY', future: { instrumentToken: 14866434 } });
+    expect(nifty.expiries.find((e) => e.expiry === '2026-08-25')).toMatchObject({
+      kind: 'MONTHLY',
+      future: { instrumentToken: 14866434 },
+    });
     expect(nifty.lotSize).toBe(65);
     const sensex = buildIndexCatalog('SENSEX', index, new Date('2026-08-17T05:00:00Z'));
-    expect(sensex.expiries.find((e) => e.expiry === '2026-08-20')?.strikes.find((s) => s.strike === 78000)?.call?.instrumentToken).toBe(218937093);
+    expect(
+      sensex.expiries.find((e) => e.expiry === '2026-08-20')?.strikes.find((s) => s.strike === 78000)?.call
+        ?.instrumentToken,
+    ).toBe(218937093);
     expect(sensex.spot.quoteKey).toBe('BSE:SENSEX');
   });
 
@@ -51,7 +61,15 @@ describe('parsing real Kite data', () => {
     const asClientGivesIt = { ...raw, last_trade_time: new Date(2021, 5, 8, 15, 45, 52) };
     for (const value of [raw, asClientGivesIt]) {
       const quote = quoteToOptionQuote('INFY', value)!;
-      expect(quote).toMatchObject({ lastPrice: 1412.95, bid: null, bidQuantity: 0, ask: 1412.95, askQuantity: 5191, volume: 7360198, oi: 0 });
+      expect(quote).toMatchObject({
+        lastPrice: 1412.95,
+        bid: null,
+        bidQuantity: 0,
+        ask: 1412.95,
+        askQuantity: 5191,
+        volume: 7360198,
+        oi: 0,
+      });
       expect(quote.lastTradeTime?.toISOString()).toBe('2021-06-08T10:15:52.000Z');
     }
     expect(kiteTimestampToInstant('2021-07-05T10:41:27+05:30')?.toISOString()).toBe('2021-07-05T05:11:27.000Z');
@@ -86,7 +104,12 @@ describe('parsing real Kite data', () => {
         orders: packet.readUInt16BE(72 + i * 12),
       })),
     };
-    expect(tick).toMatchObject({ instrumentToken: 884737, lastPrice: 392.95, volumeTraded: 22261032, ohlc: { open: 420, high: 420.9, low: 390.1, close: 414.1 } });
+    expect(tick).toMatchObject({
+      instrumentToken: 884737,
+      lastPrice: 392.95,
+      volumeTraded: 22261032,
+      ohlc: { open: 420, high: 420.9, low: 390.1, close: 414.1 },
+    });
     expect(tick.depth[0]).toEqual({ quantity: 5617, price: 392.95, orders: 30 });
     expect(new Date(tick.exchangeTimestampSeconds * 1000).toISOString()).toBe('2022-06-16T11:18:48.000Z');
     expect(encodeTradable(tick, 'full').equals(packet)).toBe(true);

@@ -19,9 +19,20 @@ afterEach(async () => {
   }
 });
 
-async function setUp(options: { fake?: Parameters<typeof startFakeKite>[0]; provider?: Parameters<typeof kiteProviderFor>[1] extends infer P ? Partial<P> : never } = {}) {
+async function setUp(
+  options: {
+    fake?: Parameters<typeof startFakeKite>[0];
+    provider?: Parameters<typeof kiteProviderFor>[1] extends infer P ? Partial<P> : never;
+  } = {},
+) {
   const clock = fakeClock(DUMP_DAY);
-  const fake = await startFakeKite({ now: clock.now, holidays: HOLIDAYS, quoteRequestsPerSecond: 100, otherRequestsPerSecond: 100, ...options.fake });
+  const fake = await startFakeKite({
+    now: clock.now,
+    holidays: HOLIDAYS,
+    quoteRequestsPerSecond: 100,
+    otherRequestsPerSecond: 100,
+    ...options.fake,
+  });
   cleanup.push(() => fake.close());
   const dir = tempDir();
   cleanup.push(() => dir.remove());

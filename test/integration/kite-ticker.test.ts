@@ -16,7 +16,11 @@ describe('KiteTicker live ticks', () => {
   it('merges full-mode ticks, survives drops, refused handshakes and malformed frames, and resubscribes', async () => {
     const exit = vi.spyOn(process, 'exit');
     const clock = fakeClock('2026-08-17T05:00:00Z');
-    const fake = await startFakeKite({ now: clock.now, holidays: new Set(DEFAULT_MARKET_HOLIDAYS), quoteRequestsPerSecond: 100 });
+    const fake = await startFakeKite({
+      now: clock.now,
+      holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+      quoteRequestsPerSecond: 100,
+    });
     cleanup.push(() => fake.close());
     const dir = tempDir();
     cleanup.push(() => dir.remove());
@@ -80,7 +84,9 @@ describe('KiteTicker live ticks', () => {
     fake.sendRaw(frame([bad]));
     await priced(131.1);
     expect(outcomes).toContain('malformed');
-    const merged = provider.liveData?.('NIFTY')?.expiries[0]?.strikes.find((s) => s.call?.instrumentToken === token)?.call;
+    const merged = provider
+      .liveData?.('NIFTY')
+      ?.expiries[0]?.strikes.find((s) => s.call?.instrumentToken === token)?.call;
     expect(merged?.volume).toBeGreaterThanOrEqual(0);
 
     await provider.close();

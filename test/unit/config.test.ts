@@ -67,7 +67,9 @@ describe('loadConfig', () => {
     const errors = expectInvalid({ G6_MOCK_MODE: 'false' });
     expect(errors[0]).toMatch(/^KITE_API_KEY: required by G6_MOCK_MODE=false/);
     expect(errors[1]).toMatch(/^KITE_ACCESS_TOKEN or G6_TOKEN_PASSPHRASE: /);
-    expect(expectInvalid({ KITE_API_KEY: 'k' }, ['--provider', 'kite'])[0]).toMatch(/^KITE_ACCESS_TOKEN or G6_TOKEN_PASSPHRASE: --provider kite/);
+    expect(expectInvalid({ KITE_API_KEY: 'k' }, ['--provider', 'kite'])[0]).toMatch(
+      /^KITE_ACCESS_TOKEN or G6_TOKEN_PASSPHRASE: --provider kite/,
+    );
     expect(expectInvalid({}, ['--provider', 'zerodha'])[0]).toMatch(/--provider "zerodha": expected kite or simulated/);
     expect(expectInvalid({}, ['--mock', '--provider', 'kite'])[0]).toMatch(/contradict/);
   });

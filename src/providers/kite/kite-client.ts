@@ -122,7 +122,8 @@ export function createKiteClient(options: KiteClientOptions): KiteClient {
   // p-throttle (strict) queues calls and starts at most `limit` per `interval`; nothing is dropped.
   const quoteThrottle = pThrottle({
     limit: 1,
-    interval: Math.ceil(1000 / (options.quoteRequestsPerSecond ?? KITE_LIMITS.quoteRequestsPerSecond)) + THROTTLE_MARGIN_MS,
+    interval:
+      Math.ceil(1000 / (options.quoteRequestsPerSecond ?? KITE_LIMITS.quoteRequestsPerSecond)) + THROTTLE_MARGIN_MS,
     strict: true,
   });
   const otherThrottle = pThrottle({
@@ -245,7 +246,10 @@ export function createKiteClient(options: KiteClientOptions): KiteClient {
           return {
             accessToken: v.access_token,
             userId: typeof v.user_id === 'string' ? v.user_id : '',
-            loginTime: v.login_time instanceof Date || typeof v.login_time === 'string' ? kiteTimestampToInstant(v.login_time) : null,
+            loginTime:
+              v.login_time instanceof Date || typeof v.login_time === 'string'
+                ? kiteTimestampToInstant(v.login_time)
+                : null,
           };
         },
         undefined,

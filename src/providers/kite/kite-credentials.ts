@@ -62,11 +62,15 @@ export class KiteCredentials {
     }
     if (tokenFile !== null && this.#options.passphrase !== null) {
       this.#watching = true;
-      watchFile(tokenFile, { interval: this.#options.watchIntervalMs ?? 1000, persistent: false }, (current, previous) => {
-        if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) {
-          this.#reloading = this.#reloading.then(() => this.#loadVault());
-        }
-      });
+      watchFile(
+        tokenFile,
+        { interval: this.#options.watchIntervalMs ?? 1000, persistent: false },
+        (current, previous) => {
+          if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size) {
+            this.#reloading = this.#reloading.then(() => this.#loadVault());
+          }
+        },
+      );
     }
   }
 
@@ -138,7 +142,11 @@ export class KiteCredentials {
       const expiresAt = tokenExpiresAt(new Date(stored.loginTime));
       if (expiresAt.getTime() <= this.#options.now().getTime()) {
         if (current.status !== 'valid') {
-          this.#set({ status: 'expired', reason: 'the stored Kite token has expired (06:00 IST); run `g6 login`', expiresAt });
+          this.#set({
+            status: 'expired',
+            reason: 'the stored Kite token has expired (06:00 IST); run `g6 login`',
+            expiresAt,
+          });
         }
         return;
       }

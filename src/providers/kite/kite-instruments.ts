@@ -155,7 +155,11 @@ export function buildIndexCatalog(
   const spec = INDEX_SPECS[index];
   const byExpiry = new Map<
     string,
-    { kind: ExpiryKind | null; strikes: Map<number, { call: ContractRef | null; put: ContractRef | null }>; future: ContractRef | null }
+    {
+      kind: ExpiryKind | null;
+      strikes: Map<number, { call: ContractRef | null; put: ContractRef | null }>;
+      future: ContractRef | null;
+    }
   >();
   let lotSize = spec.lotSize;
   for (const row of instruments) {
@@ -207,7 +211,11 @@ export function buildIndexCatalog(
     .sort((a, b) => a.expiry.localeCompare(b.expiry));
   return {
     index,
-    spot: { instrumentToken: spec.spotInstrumentToken, tradingsymbol: spec.spotInstrument.split(':')[1] ?? '', quoteKey: spec.spotInstrument },
+    spot: {
+      instrumentToken: spec.spotInstrumentToken,
+      tradingsymbol: spec.spotInstrument.split(':')[1] ?? '',
+      quoteKey: spec.spotInstrument,
+    },
     lotSize,
     expiries,
   };

@@ -7,9 +7,20 @@ import type { IndexSymbol } from '../../domain/indices.ts';
 import type { ExpiryQuotes, IndexMarketData, StrikeQuotes } from '../../domain/market-data.ts';
 import type { MarketDataProvider, ProviderHealth } from '../market-data-provider.ts';
 import { createInstrumentSource, type InstrumentSource } from './instrument-source.ts';
-import { createKiteClient, KITE_LIMITS, type KiteClient, type KiteEndpoint, type KiteRequestOutcome } from './kite-client.ts';
+import {
+  createKiteClient,
+  KITE_LIMITS,
+  type KiteClient,
+  type KiteEndpoint,
+  type KiteRequestOutcome,
+} from './kite-client.ts';
 import { KiteCredentials, type TokenState } from './kite-credentials.ts';
-import { buildIndexCatalog, type CatalogExpiry, type IndexCatalog, selectCollectedExpiries } from './kite-instruments.ts';
+import {
+  buildIndexCatalog,
+  type CatalogExpiry,
+  type IndexCatalog,
+  selectCollectedExpiries,
+} from './kite-instruments.ts';
 import { futuresPrice, quoteLastPrice, quoteToOptionQuote } from './kite-quotes.ts';
 import { createTickerStream, type TickerStream } from './kite-ticker-stream.ts';
 import { LiveIndexChain, type TickOutcome } from './live-chain.ts';
@@ -200,7 +211,10 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
     }
   };
 
-  async function quoteAll(keys: readonly string[], signal: AbortSignal): Promise<{ data: Map<string, unknown>; rejectedBatches: number }> {
+  async function quoteAll(
+    keys: readonly string[],
+    signal: AbortSignal,
+  ): Promise<{ data: Map<string, unknown>; rejectedBatches: number }> {
     const data = new Map<string, unknown>();
     let rejectedBatches = 0;
     for (const batch of chunk(keys, KITE_LIMITS.instrumentsPerQuote)) {

@@ -35,8 +35,7 @@ export function kiteTimestampToInstant(value: unknown): Date | null {
   return null;
 }
 
-const isCount = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 function bestLevel(levels: unknown): { price: number; quantity: number } | null {
   if (!Array.isArray(levels) || levels.length === 0) {

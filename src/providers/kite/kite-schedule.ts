@@ -1,5 +1,5 @@
 /** Kite's daily schedule, in IST: when tokens die and when the instruments dump is regenerated. */
-import { istWallClockToInstant, toIstDateString, addDays } from '../../domain/ist-time.ts';
+import { addDays, istWallClockToInstant, toIstDateString } from '../../domain/ist-time.ts';
 
 /** Kite access tokens die at 06:00 IST (a regulatory rule), the first such instant after the login. */
 export function tokenExpiresAt(loginTime: Date): Date {

@@ -65,12 +65,24 @@ function registerHandlers(ticker: InstanceType<typeof KiteTicker>): void {
         current.onError(`tick handler failed: ${(error as Error).message}`);
       }
     };
-  ticker.on('connect', guard((o) => o.onConnect()));
-  ticker.on('ticks', guard((o, ticks: unknown) => o.onTicks(Array.isArray(ticks) ? ticks : [])));
+  ticker.on(
+    'connect',
+    guard((o) => o.onConnect()),
+  );
+  ticker.on(
+    'ticks',
+    guard((o, ticks: unknown) => o.onTicks(Array.isArray(ticks) ? ticks : [])),
+  );
   // The library reports a drop by `disconnect`, except a server close on a later connection, which it
   // takes for a "ghost" and reports only by `close`; both land in the same idempotent handler.
-  ticker.on('disconnect', guard((o) => o.onDown()));
-  ticker.on('close', guard((o) => o.onDown()));
+  ticker.on(
+    'disconnect',
+    guard((o) => o.onDown()),
+  );
+  ticker.on(
+    'close',
+    guard((o) => o.onDown()),
+  );
   // The ws error event carries the socket, whose URL holds the access token: only the message is kept.
   ticker.on(
     'error',

@@ -8,8 +8,7 @@ type Slot =
 
 export type TickOutcome = 'applied' | 'unknown' | 'malformed';
 
-const isCount = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 function bestLevel(levels: unknown): { price: number; quantity: number } | null {
   const top = Array.isArray(levels) ? (levels[0] as { price?: unknown; quantity?: unknown } | undefined) : undefined;
@@ -118,7 +117,8 @@ export class LiveIndexChain {
         const entry = this.#expiries[slot.expiry]!;
         const bid = bestLevel((tick.depth as { buy?: unknown } | undefined)?.buy);
         const ask = bestLevel((tick.depth as { sell?: unknown } | undefined)?.sell);
-        entry.futuresPrice = bid !== null && ask !== null && ask.price >= bid.price ? (bid.price + ask.price) / 2 : tick.last_price;
+        entry.futuresPrice =
+          bid !== null && ask !== null && ask.price >= bid.price ? (bid.price + ask.price) / 2 : tick.last_price;
       }
       return 'applied';
     }

@@ -24,7 +24,13 @@ export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 2 ** 17, r: 8, p: 1 };
 interface VaultFile {
   readonly format: 'g6-kite-token';
   readonly version: 1;
-  readonly kdf: { readonly name: 'scrypt'; readonly N: number; readonly r: number; readonly p: number; readonly salt: string };
+  readonly kdf: {
+    readonly name: 'scrypt';
+    readonly N: number;
+    readonly r: number;
+    readonly p: number;
+    readonly salt: string;
+  };
   readonly cipher: 'aes-256-gcm';
   readonly iv: string;
   readonly tag: string;

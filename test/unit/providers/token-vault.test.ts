@@ -3,9 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestInstrumentRefreshAt, tokenExpiresAt } from '../../../src/providers/kite/kite-schedule.ts';
-import { decryptToken, encryptToken, readTokenFile, TokenVaultError, writeTokenFile } from '../../../src/providers/kite/token-vault.ts';
+import {
+  decryptToken,
+  encryptToken,
+  readTokenFile,
+  TokenVaultError,
+  writeTokenFile,
+} from '../../../src/providers/kite/token-vault.ts';
 
-const TOKEN = { accessToken: 'secretaccesstoken123', userId: 'AB1234', loginTime: '2026-11-24T03:00:00.000Z', apiKey: 'k' };
+const TOKEN = {
+  accessToken: 'secretaccesstoken123',
+  userId: 'AB1234',
+  loginTime: '2026-11-24T03:00:00.000Z',
+  apiKey: 'k',
+};
 const CHEAP = { N: 2 ** 12, r: 8, p: 1 };
 const dirs: string[] = [];
 afterEach(() => {
@@ -32,11 +43,15 @@ describe('token vault (AES-256-GCM, scrypt)', () => {
 
   it('refuses a wrong passphrase and any altered byte', async () => {
     const text = await encryptToken(TOKEN, 'pass phrase', CHEAP);
-    await expect(decryptToken(text, 'wrong phrase')).rejects.toThrow(/wrong G6_TOKEN_PASSPHRASE or the file was altered/);
+    await expect(decryptToken(text, 'wrong phrase')).rejects.toThrow(
+      /wrong G6_TOKEN_PASSPHRASE or the file was altered/,
+    );
     const file = JSON.parse(text);
     const ciphertext = Buffer.from(file.ciphertext, 'base64');
     ciphertext[0] = (ciphertext[0] ?? 0) ^ 1;
-    await expect(decryptToken(JSON.stringify({ ...file, ciphertext: ciphertext.toString('base64') }), 'pass phrase')).rejects.toBeInstanceOf(TokenVaultError);
+    await expect(
+      decryptToken(JSON.stringify({ ...file, ciphertext: ciphertext.toString('base64') }), 'pass phrase'),
+    ).rejects.toBeInstanceOf(TokenVaultError);
     await expect(decryptToken('not json', 'pass phrase')).rejects.toThrow(/not a G6 token vault/);
   });
 
