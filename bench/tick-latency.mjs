@@ -4,6 +4,7 @@
  * the fake handing a tick frame to its socket until the subscriber receives the chain carrying that price:
  * ticker parse, merge, analysis of the index's chains, store, publish, GraphQL execution, WebSocket.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,10 +30,11 @@ export async function measureTickLatency() {
   const { FakeKite } = await import('../test/fake-kite/fake-kite-server.ts');
   const { loadRealDump } = await import('../test/fake-kite/dump.ts');
   const { DEFAULT_MARKET_HOLIDAYS } = await import('../dist/domain/market-holidays.js');
+  const accessToken = randomBytes(16).toString('hex');
   const fake = new FakeKite({
     apiKey: 'benchkey',
     apiSecret: 'benchsecret',
-    accessToken: 'benchtoken0123456789',
+    accessToken,
     holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
     dumpCsv: loadRealDump(),
   });
@@ -46,7 +48,7 @@ export async function measureTickLatency() {
       G6_INDICES: 'NIFTY',
       G6_COLLECTION_INTERVAL: '3600',
       KITE_API_KEY: 'benchkey',
-      KITE_ACCESS_TOKEN: 'benchtoken0123456789',
+      KITE_ACCESS_TOKEN: accessToken,
       G6_KITE_ROOT: fake.restUrl,
       G6_KITE_TICKER_ROOT: fake.tickerUrl,
     },

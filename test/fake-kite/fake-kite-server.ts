@@ -59,6 +59,20 @@ interface Connection {
   readonly modes: Map<number, TickerMode>;
 }
 
+/** The user both `/user/profile` and `/session/token` describe. */
+const PROFILE = {
+  user_type: 'individual',
+  email: 'xxxyyy@example.com',
+  user_name: 'G6 Fake',
+  user_shortname: 'G6',
+  broker: 'ZERODHA',
+  exchanges: ['NSE', 'NFO', 'BSE', 'BFO'],
+  products: ['CNC', 'NRML', 'MIS'],
+  order_types: ['MARKET', 'LIMIT', 'SL', 'SL-M'],
+  avatar_url: null,
+  meta: { demat_consent: 'physical' },
+};
+
 const MAX_QUOTE = 500;
 const MAX_LTP_OHLC = 1000;
 const MAX_TICKER_TOKENS = 3000;
@@ -307,22 +321,7 @@ export class FakeKite {
       return;
     }
     if (route === 'profile') {
-      this.#send(res, 200, {
-        status: 'success',
-        data: {
-          user_id: 'AB1234',
-          user_type: 'individual',
-          email: 'xxxyyy@example.com',
-          user_name: 'G6 Fake',
-          user_shortname: 'G6',
-          broker: 'ZERODHA',
-          exchanges: ['NSE', 'NFO', 'BSE', 'BFO'],
-          products: ['CNC', 'NRML', 'MIS'],
-          order_types: ['MARKET', 'LIMIT', 'SL', 'SL-M'],
-          avatar_url: null,
-          meta: { demat_consent: 'physical' },
-        },
-      });
+      this.#send(res, 200, { status: 'success', data: { user_id: 'AB1234', ...PROFILE } });
       return;
     }
     if (route === 'instruments') {
@@ -423,22 +422,13 @@ export class FakeKite {
     this.#send(res, 200, {
       status: 'success',
       data: {
-        user_type: 'individual',
-        email: 'xxxyyy@example.com',
-        user_name: 'G6 Fake',
-        user_shortname: 'G6',
-        broker: 'ZERODHA',
-        exchanges: ['NSE', 'NFO', 'BSE', 'BFO'],
-        products: ['CNC', 'NRML', 'MIS'],
-        order_types: ['MARKET', 'LIMIT'],
-        avatar_url: null,
+        ...PROFILE,
         user_id: 'AB1234',
         api_key: this.#options.apiKey,
         access_token: accessToken,
         public_token: randomBytes(8).toString('hex'),
         refresh_token: '',
         login_time: toIstStamp(now),
-        meta: { demat_consent: 'physical' },
       },
     });
   }
