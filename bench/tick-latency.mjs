@@ -103,9 +103,8 @@ export async function measureTickLatency() {
     );
   });
   // Wait until the ticker subscription reached the fake.
-  while (fake.pushTicks([instrumentToken]) === 0) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await fake.whenStreaming(instrumentToken);
+  fake.pushTicks([instrumentToken]);
   // Let the publish that tick caused age past the throttle period before measuring.
   await new Promise((resolve) => setTimeout(resolve, 300));
   let price = 5000;

@@ -1,5 +1,5 @@
 import { analyzeChain, type ContractBaseline } from '../analytics/analyze-chain.ts';
-import { nearestStrike } from '../analytics/atm-strike.ts';
+import { strikeWindow } from '../analytics/atm-strike.ts';
 import { buildTermStructure } from '../analytics/term-structure.ts';
 import { buildVolatilitySurface } from '../analytics/volatility-surface.ts';
 import { AppError, ERROR_CODES } from '../domain/errors.ts';
@@ -33,16 +33,8 @@ export interface CollectResult {
 
 /** Keeps `n` strikes each side of the strike nearest `reference`. */
 export function windowStrikes(chain: ExpiryQuotes, reference: number, n: number): ExpiryQuotes {
-  if (n <= 0 || chain.strikes.length <= 2 * n + 1) {
-    return chain;
-  }
-  const atm = nearestStrike(
-    chain.strikes.map((s) => s.strike),
-    reference,
-  );
-  const at = chain.strikes.findIndex((s) => s.strike === atm);
-  const from = Math.max(0, Math.min(at - n, chain.strikes.length - (2 * n + 1)));
-  return { ...chain, strikes: chain.strikes.slice(from, from + 2 * n + 1) };
+  const strikes = strikeWindow(chain.strikes, reference, n);
+  return strikes === chain.strikes ? chain : { ...chain, strikes };
 }
 
 /** How snapshots are analysed: the pricing conventions and the data-handling limits. */

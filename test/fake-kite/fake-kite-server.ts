@@ -105,6 +105,7 @@ export class FakeKite {
     refusedHandshakes: 0,
     subscribeMessages: 0,
   };
+  readonly #streamingWaiters = new Map<number, Array<() => void>>();
   #refuseHandshakes = 0;
   #stalled = false;
   #tickTimer: NodeJS.Timeout | undefined;
@@ -231,6 +232,16 @@ export class FakeKite {
   /** Stops every ticker frame, heartbeats included, until called with false. */
   stallTicker(stalled: boolean): void {
     this.#stalled = stalled;
+  }
+
+  /** Resolves once a ticker connection streams `token` in full mode (subscriptions land asynchronously). */
+  whenStreaming(token: number): Promise<void> {
+    if ([...this.#connections].some((c) => c.modes.get(token) === 'full')) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      this.#streamingWaiters.set(token, [...(this.#streamingWaiters.get(token) ?? []), resolve]);
+    });
   }
 
   tickerSubscriptions(): number[] {
@@ -560,6 +571,12 @@ export class FakeKite {
           for (const token of tokens) {
             if (connection.modes.has(token as number)) {
               connection.modes.set(token as number, mode);
+              if (mode === 'full') {
+                for (const resolve of this.#streamingWaiters.get(token as number) ?? []) {
+                  resolve();
+                }
+                this.#streamingWaiters.delete(token as number);
+              }
             }
           }
         }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ export interface TestApp {
   readonly wsUrl: string;
   readonly dataDir: string;
   readonly logLines: string[];
+  /** Resolves with the first log line (parsed) matching `predicate`, already written or yet to come. */
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
@@ -28,12 +31,32 @@ export async function startTestApp(env: Record<string, string> = {}, options: St
     throw new Error(`bad test config: ${JSON.stringify(result)}`);
   }
   const logLines: string[] = [];
+  const logEvents = new EventEmitter();
   const sink = new Writable({
     write(chunk, _encoding, done) {
-      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      for (const line of String(chunk).split('\n').filter(Boolean)) {
+        logLines.push(line);
+        logEvents.emit('line', line);
+      }
       done();
     },
   });
+  const waitForLog = (predicate: (line: Record<string, unknown>) => boolean) => {
+    const matches = (text: string) => predicate(JSON.parse(text) as Record<string, unknown>);
+    const seen = logLines.find(matches);
+    if (seen !== undefined) {
+      return Promise.resolve(JSON.parse(seen) as Record<string, unknown>);
+    }
+    return new Promise<Record<string, unknown>>((resolve) => {
+      const onLine = (text: string) => {
+        if (matches(text)) {
+          logEvents.off('line', onLine);
+          resolve(JSON.parse(text) as Record<string, unknown>);
+        }
+      };
+      logEvents.on('line', onLine);
+    });
+  };
   const app = await startApp(result.config, createLogger({ logLevel: 'debug', logFormat: 'json' }, sink), options);
   return {
     app,
@@ -41,6 +64,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: St
     wsUrl: `ws://127.0.0.1:${app.port}/graphql`,
     dataDir,
     logLines,
+    waitForLog,
     async stop() {
       await app.stop();
       rmSync(dataDir, { recursive: true, force: true });

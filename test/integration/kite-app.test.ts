@@ -29,19 +29,9 @@ const CHAIN_QUERY = /* GraphQL */ `
   }
 `;
 
-async function firstSnapshot(app: TestApp, index: string): Promise<void> {
-  // Readiness flips once every configured index has a snapshot.
-  for (;;) {
-    const response = await fetch(`${app.httpUrl}/ready`);
-    if (response.status === 200) {
-      return;
-    }
-    const body = (await response.json()) as { problems: string[] };
-    if (!body.problems.some((p) => p.startsWith(index))) {
-      return;
-    }
-    await new Promise<void>((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits for the app's log line of its first collection of `index`. */
+function firstSnapshot(app: TestApp, index: string): Promise<unknown> {
+  return app.waitForLog((line) => line.msg === 'collected' && line.index === index);
 }
 
 describe('G6 on Kite (through the fake) versus G6 on the simulated market', () => {
@@ -130,12 +120,8 @@ describe('G6 on Kite: live ticks, token expiry and secrets', () => {
     const current = await stream.next();
     expect(current.data?.optionChainUpdated.seq).toBeGreaterThanOrEqual(1);
     fake.market.overrides.set(atm.instrumentToken, 777.7);
-    for (;;) {
-      if (fake.pushTicks([atm.instrumentToken]) > 0) {
-        break;
-      }
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    await fake.whenStreaming(atm.instrumentToken);
+    expect(fake.pushTicks([atm.instrumentToken])).toBeGreaterThan(0);
     for (;;) {
       const event = await stream.next();
       if (event.data?.optionChainUpdated.strikes[0]?.call.lastPrice === 777.7) {

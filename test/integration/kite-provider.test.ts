@@ -4,8 +4,10 @@ import type { IndexSymbol } from '../../src/domain/indices.ts';
 import type { IndexMarketData } from '../../src/domain/market-data.ts';
 import { DEFAULT_MARKET_HOLIDAYS } from '../../src/domain/market-holidays.ts';
 import type { KiteRequestOutcome } from '../../src/providers/kite/kite-client.ts';
-import type { KiteProvider } from '../../src/providers/kite/kite-provider.ts';
-import type { FakeKite } from '../fake-kite/fake-kite-server.ts';
+import { createKiteClient } from '../../src/providers/kite/kite-client.ts';
+import type { KiteProvider, KiteProviderOptions } from '../../src/providers/kite/kite-provider.ts';
+import { writeTokenFile } from '../../src/providers/kite/token-vault.ts';
+import type { FakeKite, FakeKiteOptions } from '../fake-kite/fake-kite-server.ts';
 import { fakeClock, kiteProviderFor, startFakeKite, tempDir } from '../helpers/fake-kite.ts';
 
 const HOLIDAYS = new Set(DEFAULT_MARKET_HOLIDAYS);
@@ -19,12 +21,7 @@ afterEach(async () => {
   }
 });
 
-async function setUp(
-  options: {
-    fake?: Parameters<typeof startFakeKite>[0];
-    provider?: Parameters<typeof kiteProviderFor>[1] extends infer P ? Partial<P> : never;
-  } = {},
-) {
+async function setUp(options: { fake?: Partial<FakeKiteOptions>; provider?: Partial<KiteProviderOptions> } = {}) {
   const clock = fakeClock(DUMP_DAY);
   const fake = await startFakeKite({
     now: clock.now,
@@ -163,7 +160,6 @@ describe('Kite access token lifecycle', () => {
   it('stops asking Kite at 06:00 IST, stays unready, and resumes when a new token is stored', async () => {
     const dir = tempDir();
     cleanup.push(() => dir.remove());
-    const { writeTokenFile } = await import('../../src/providers/kite/token-vault.ts');
     const clock = fakeClock('2026-08-18T00:29:58Z'); // 05:59:58 IST
     const fake = await startFakeKite({ now: clock.now, holidays: HOLIDAYS, quoteRequestsPerSecond: 100 });
     cleanup.push(() => fake.close());
@@ -206,7 +202,7 @@ describe('Kite access token lifecycle', () => {
 
     // `g6 login` stores a fresh token; the running provider picks it up from the vault.
     clock.set('2026-08-18T03:00:00Z'); // 08:30 IST
-    const session = await fetch_session(fake);
+    const session = await freshAccessToken(fake);
     const valid = new Promise<void>((resolve) => {
       onValid = resolve;
     });
@@ -238,8 +234,7 @@ describe('Kite access token lifecycle', () => {
 });
 
 /** A fresh access token from the fake's session endpoint, exchanged by the real client. */
-async function fetch_session(fake: FakeKite): Promise<string> {
-  const { createKiteClient } = await import('../../src/providers/kite/kite-client.ts');
+async function freshAccessToken(fake: FakeKite): Promise<string> {
   const client = createKiteClient({ apiKey: 'g6testkey', accessToken: null, root: fake.restUrl, timeoutMs: 2000 });
   const session = await client.generateSession(fake.issueRequestToken(), 'g6-test-secret-4f1d');
   return session.accessToken;

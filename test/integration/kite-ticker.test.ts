@@ -45,15 +45,10 @@ describe('KiteTicker live ticks', () => {
     const data = await provider.fetchIndex('NIFTY', new AbortController().signal);
     const contract = data.expiries[0]!.strikes[30]!.call!;
     const token = contract.instrumentToken!;
-    // Subscriptions land asynchronously on the fake: wait for its acknowledgement by pushing until seen.
     const priced = async (price: number) => {
       fake.market.overrides.set(token, price);
-      for (;;) {
-        if (fake.pushTicks([token]) > 0) {
-          break;
-        }
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      await fake.whenStreaming(token);
+      expect(fake.pushTicks([token])).toBeGreaterThan(0);
       expect(await changes.next()).toBe('NIFTY');
       const live = provider.liveData?.('NIFTY');
       const merged = live?.expiries[0]?.strikes.find((s) => s.call?.instrumentToken === token)?.call;

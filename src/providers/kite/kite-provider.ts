@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { nearestStrike } from '../../analytics/atm-strike.ts';
+import { strikeWindow } from '../../analytics/atm-strike.ts';
 import { AppError, ERROR_CODES } from '../../domain/errors.ts';
 import { expiryInstant } from '../../domain/expiry-calendar.ts';
 import type { IndexSymbol } from '../../domain/indices.ts';
@@ -15,12 +15,7 @@ import {
   type KiteRequestOutcome,
 } from './kite-client.ts';
 import { KiteCredentials, type TokenState } from './kite-credentials.ts';
-import {
-  buildIndexCatalog,
-  type CatalogExpiry,
-  type IndexCatalog,
-  selectCollectedExpiries,
-} from './kite-instruments.ts';
+import { buildIndexCatalog, type IndexCatalog, selectCollectedExpiries } from './kite-instruments.ts';
 import { futuresPrice, quoteLastPrice, quoteToOptionQuote } from './kite-quotes.ts';
 import { createTickerStream, type TickerStream } from './kite-ticker-stream.ts';
 import { LiveIndexChain, type TickOutcome } from './live-chain.ts';
@@ -79,20 +74,6 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
     out.push(items.slice(i, i + size));
   }
   return out;
-}
-
-/** Strikes of an expiry within `n` (+ margin) of the one nearest `reference`; all when n is 0. */
-function strikeWindow(expiry: CatalogExpiry, reference: number, n: number): CatalogExpiry['strikes'] {
-  if (n <= 0 || expiry.strikes.length <= 2 * n + 1) {
-    return expiry.strikes;
-  }
-  const atm = nearestStrike(
-    expiry.strikes.map((s) => s.strike),
-    reference,
-  );
-  const at = expiry.strikes.findIndex((s) => s.strike === atm);
-  const from = Math.max(0, Math.min(at - n, expiry.strikes.length - (2 * n + 1)));
-  return expiry.strikes.slice(from, from + 2 * n + 1);
 }
 
 /**
@@ -307,7 +288,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
         const years = Math.max(0, expiryInstant(expiry.expiry).getTime() - nowMs) / YEAR_MS;
         const forward = (spot as number) * Math.exp((options.rate - options.dividendYield) * years);
         const n = options.strikesAroundAtm > 0 ? options.strikesAroundAtm + margin : 0;
-        return { expiry, strikes: strikeWindow(expiry, forward, n) };
+        return { expiry, strikes: strikeWindow(expiry.strikes, forward, n) };
       });
       const optionKeys = windows.flatMap((w) =>
         w.strikes.flatMap((s) => [s.call?.quoteKey, s.put?.quoteKey].filter((k): k is string => k !== undefined)),

@@ -35,9 +35,11 @@ export function kiteTimestampToInstant(value: unknown): Date | null {
   return null;
 }
 
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+export const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
-function bestLevel(levels: unknown): { price: number; quantity: number } | null {
+/** The best level of a depth side when it has a positive price and quantity (empty levels are zeros). */
+export function bestLevel(levels: unknown): { price: number; quantity: number } | null {
   if (!Array.isArray(levels) || levels.length === 0) {
     return null;
   }

@@ -1,5 +1,6 @@
 import type { IndexSymbol } from '../../domain/indices.ts';
 import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
+import { bestLevel, futuresPrice, isCount } from './kite-quotes.ts';
 
 type Slot =
   | { readonly kind: 'spot' }
@@ -7,16 +8,6 @@ type Slot =
   | { readonly kind: 'option'; readonly expiry: number; readonly strike: number; readonly leg: 'call' | 'put' };
 
 export type TickOutcome = 'applied' | 'unknown' | 'malformed';
-
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-
-function bestLevel(levels: unknown): { price: number; quantity: number } | null {
-  const top = Array.isArray(levels) ? (levels[0] as { price?: unknown; quantity?: unknown } | undefined) : undefined;
-  if (top === undefined || top === null || !isCount(top.price) || !isCount(top.quantity)) {
-    return null;
-  }
-  return top.price > 0 && top.quantity > 0 ? { price: top.price, quantity: top.quantity } : null;
-}
 
 /**
  * A ticker packet merged into a contract's quote. Full-mode ticks carry everything; quote- and LTP-mode
@@ -83,22 +74,19 @@ export class LiveIndexChain {
    * distance in strikes from the expiry's ATM (so a capped subscription drops the far wings first).
    */
   rankedTokens(): Array<{ token: number; rank: number }> {
-    const out: Array<{ token: number; rank: number }> = [];
-    for (const [token, slot] of this.#slots) {
-      if (slot.kind !== 'option') {
-        out.push({ token, rank: 0 });
-        continue;
-      }
-      const strikes = this.#expiries[slot.expiry]!.strikes;
+    const atmRow = this.#expiries.map((e) => {
       let atm = 0;
-      for (let i = 1; i < strikes.length; i += 1) {
-        if (Math.abs(strikes[i]!.strike - this.#spot) < Math.abs(strikes[atm]!.strike - this.#spot)) {
+      e.strikes.forEach((row, i) => {
+        if (Math.abs(row.strike - this.#spot) < Math.abs(e.strikes[atm]!.strike - this.#spot)) {
           atm = i;
         }
-      }
-      out.push({ token, rank: Math.abs(slot.strike - atm) });
-    }
-    return out;
+      });
+      return atm;
+    });
+    return [...this.#slots].map(([token, slot]) => ({
+      token,
+      rank: slot.kind === 'option' ? Math.abs(slot.strike - atmRow[slot.expiry]!) : 0,
+    }));
   }
 
   apply(tick: Record<string, unknown>): TickOutcome {
@@ -114,11 +102,8 @@ export class LiveIndexChain {
       if (slot.kind === 'spot') {
         this.#spot = tick.last_price;
       } else {
-        const entry = this.#expiries[slot.expiry]!;
-        const bid = bestLevel((tick.depth as { buy?: unknown } | undefined)?.buy);
-        const ask = bestLevel((tick.depth as { sell?: unknown } | undefined)?.sell);
-        entry.futuresPrice =
-          bid !== null && ask !== null && ask.price >= bid.price ? (bid.price + ask.price) / 2 : tick.last_price;
+        // A futures tick has the quote's shape where it matters: last price and depth.
+        this.#expiries[slot.expiry]!.futuresPrice = futuresPrice(tick);
       }
       return 'applied';
     }
