@@ -29,6 +29,12 @@ export interface Config {
   readonly staleQuoteMs: number;
   readonly marketHolidays: readonly string[];
   readonly csvEnabled: boolean;
+  /** Gzip each CSV day once it is closed. */
+  readonly csvCompress: boolean;
+  /** Snapshots held in memory for retry while CSV writes fail, at most this many bytes. */
+  readonly csvBacklogMaxBytes: number;
+  /** Null when the InfluxDB sink is off. */
+  readonly influx: InfluxConfig | null;
   readonly healthIntervalMs: number;
   readonly metricsEnabled: boolean;
   readonly kite: KiteConfig;
@@ -48,6 +54,18 @@ export interface KiteConfig {
   readonly passphrase?: string;
   readonly ticker: boolean;
   readonly requestTimeoutMs: number;
+}
+
+export interface InfluxConfig {
+  readonly url: string;
+  readonly token: string;
+  readonly org: string;
+  readonly bucket: string;
+  /** The on-disk spool in front of InfluxDB is bounded by this. */
+  readonly spoolMaxBytes: number;
+  readonly requestTimeoutMs: number;
+  /** Longest wait between retries of spooled points. */
+  readonly retryMaxMs: number;
 }
 
 export type ConfigResult =
@@ -164,6 +182,15 @@ const ENV_SCHEMA = z.object({
     .optional(),
   G6_ENABLE_CSV: bool().optional(),
   G6_ENABLE_INFLUXDB: bool().optional(),
+  G6_CSV_COMPRESS: bool().optional(),
+  G6_CSV_BACKLOG_MAX_BYTES: integer(1024 * 1024, 64 * 1024 ** 3).optional(),
+  INFLUXDB_URL: url(['http:', 'https:']).optional(),
+  INFLUXDB_TOKEN: nonEmpty.optional(),
+  INFLUXDB_ORG: nonEmpty.optional(),
+  INFLUXDB_BUCKET: nonEmpty.optional(),
+  G6_SPOOL_MAX_BYTES: integer(1024 * 1024, 1024 ** 4).optional(),
+  G6_INFLUXDB_TIMEOUT: seconds(0.1, 300).optional(),
+  G6_INFLUXDB_RETRY_MAX: seconds(0.1, 3600).optional(),
   G6_HEALTH_INTERVAL: seconds(1, 86_400).optional(),
   G6_METRICS_ENABLED: bool().optional(),
   KITE_API_KEY: nonEmpty.optional(),
@@ -179,7 +206,7 @@ const ENV_SCHEMA = z.object({
 });
 
 /** Never echoed back in an error message. */
-const SECRET_VARIABLES = new Set(['KITE_API_SECRET', 'KITE_ACCESS_TOKEN', 'G6_TOKEN_PASSPHRASE']);
+const SECRET_VARIABLES = new Set(['KITE_API_SECRET', 'KITE_ACCESS_TOKEN', 'G6_TOKEN_PASSPHRASE', 'INFLUXDB_TOKEN']);
 
 export const HELP_TEXT = `g6 — options-analytics GraphQL server for Indian index options
 
@@ -282,7 +309,16 @@ export function loadConfig(
     }
   }
   if (e.G6_ENABLE_INFLUXDB === true) {
-    errors.push('G6_ENABLE_INFLUXDB=true: the InfluxDB sink is not in this build yet; unset it (CSV storage stays on)');
+    for (const [name, what] of [
+      ['INFLUXDB_URL', 'the server, e.g. http://localhost:8086'],
+      ['INFLUXDB_TOKEN', 'an API token with write access to the bucket'],
+      ['INFLUXDB_ORG', 'the organisation'],
+      ['INFLUXDB_BUCKET', 'the bucket (InfluxDB 1.8: database/retention-policy)'],
+    ] as const) {
+      if (e[name] === undefined) {
+        errors.push(`${name}: required by G6_ENABLE_INFLUXDB=true (${what})`);
+      }
+    }
   }
   const intervalSeconds =
     e.G6_COLLECTION_INTERVAL ?? (mockMode ? MOCK_COLLECTION_INTERVAL_SECONDS : LIVE_COLLECTION_INTERVAL_SECONDS);
@@ -320,6 +356,20 @@ export function loadConfig(
       staleQuoteMs: Math.round((e.G6_STALE_QUOTE_SECONDS ?? 600) * 1000),
       marketHolidays: Object.freeze(e.G6_MARKET_HOLIDAYS ?? [...DEFAULT_MARKET_HOLIDAYS]),
       csvEnabled: e.G6_ENABLE_CSV ?? true,
+      csvCompress: e.G6_CSV_COMPRESS ?? false,
+      csvBacklogMaxBytes: e.G6_CSV_BACKLOG_MAX_BYTES ?? 256 * 1024 * 1024,
+      influx:
+        e.G6_ENABLE_INFLUXDB === true
+          ? Object.freeze({
+              url: e.INFLUXDB_URL as string,
+              token: e.INFLUXDB_TOKEN as string,
+              org: e.INFLUXDB_ORG as string,
+              bucket: e.INFLUXDB_BUCKET as string,
+              spoolMaxBytes: e.G6_SPOOL_MAX_BYTES ?? 1024 ** 3,
+              requestTimeoutMs: Math.round((e.G6_INFLUXDB_TIMEOUT ?? 10) * 1000),
+              retryMaxMs: Math.round((e.G6_INFLUXDB_RETRY_MAX ?? 60) * 1000),
+            })
+          : null,
       healthIntervalMs: Math.round((e.G6_HEALTH_INTERVAL ?? 60) * 1000),
       metricsEnabled: e.G6_METRICS_ENABLED ?? true,
       kite: Object.freeze({

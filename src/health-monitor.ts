@@ -17,17 +17,19 @@ export function createHealthMonitor(options: {
 }): HealthMonitor {
   let timer: NodeJS.Timeout | undefined;
   let wasReady: boolean | null = null;
+  let wasDegraded = false;
   const check = () => {
     const report = options.evaluate();
+    const fields = { ready: report.ready, degraded: report.degraded, problems: report.problems };
     if (wasReady !== null && wasReady !== report.ready) {
-      options.logger.warn(
-        { ready: report.ready, problems: report.problems },
-        report.ready ? 'service became ready' : 'service became not ready',
-      );
+      options.logger.warn(fields, report.ready ? 'service became ready' : 'service became not ready');
+    } else if (wasDegraded !== report.degraded) {
+      options.logger.warn(fields, report.degraded ? 'storage degraded' : 'storage recovered');
     } else {
-      options.logger.info({ ready: report.ready, problems: report.problems }, 'health');
+      options.logger.info(fields, 'health');
     }
     wasReady = report.ready;
+    wasDegraded = report.degraded;
   };
   return {
     start() {

@@ -1,24 +1,30 @@
 import type { IndexCollectionStatus } from './collectors/collection-loop.ts';
 import type { ProviderHealth } from './providers/market-data-provider.ts';
+import type { SinkHealth } from './sinks/snapshot-sink.ts';
 
 export interface HealthReport {
   readonly ready: boolean;
   /** One line per index that is not fresh. */
   readonly problems: readonly string[];
+  /** True while a sink is down: the API serves, storage is behind (held for retry). */
+  readonly degraded: boolean;
 }
 
 /**
  * Ready when the provider is (a usable Kite token) and every collected index has a successful collection
  * younger than `staleAfterMs`. An index that has never succeeded is not ready; one that keeps failing
- * turns not-ready once its data goes stale. Problems list both.
+ * turns not-ready once its data goes stale. Problems list both. A sink that is down degrades the report
+ * without making it unready: the data is served, and what the sink holds is written when it recovers.
  */
 export function evaluateHealth(
   statuses: readonly IndexCollectionStatus[],
   nowMs: number,
   staleAfterMs: number,
   provider: ProviderHealth = { ready: true, problems: [] },
+  sinks: readonly SinkHealth[] = [],
 ): HealthReport {
   const problems: string[] = [...provider.problems];
+  const sinkProblems = sinks.flatMap((s) => s.problems);
   for (const status of statuses) {
     if (status.lastSuccessAt === null) {
       problems.push(
@@ -33,5 +39,9 @@ export function evaluateHealth(
   }
   // Provider problems that do not make it unready (a dropped ticker while REST works) are reported only.
   const collectorProblems = problems.length - provider.problems.length;
-  return { ready: provider.ready && collectorProblems === 0, problems };
+  return {
+    ready: provider.ready && collectorProblems === 0,
+    problems: [...problems, ...sinkProblems],
+    degraded: sinks.some((s) => !s.up),
+  };
 }

@@ -21,6 +21,7 @@ import { schema } from './schema/index.ts';
 import { createServer } from './server/create-server.ts';
 import { createCsvSink } from './sinks/csv-sink.ts';
 import { createFanOutSink } from './sinks/fan-out-sink.ts';
+import { createInfluxSink } from './sinks/influx-sink.ts';
 import type { SnapshotSink } from './sinks/snapshot-sink.ts';
 import { createSnapshotPubSub } from './store/snapshot-pubsub.ts';
 import { createSnapshotStore } from './store/snapshot-store.ts';
@@ -88,6 +89,67 @@ function createProvider(config: Config, logger: Logger, metrics: Metrics | null,
   });
 }
 
+function createSinks(config: Config, logger: Logger, metrics: Metrics | null, now: () => Date): SnapshotSink[] {
+  const sinks: SnapshotSink[] = [];
+  if (config.csvEnabled) {
+    metrics?.sinkUp.set({ sink: 'csv' }, 1);
+    sinks.push(
+      createCsvSink({
+        dataDir: resolve(config.dataDir),
+        compress: config.csvCompress,
+        maxBacklogBytes: config.csvBacklogMaxBytes,
+        now,
+        logger: logger.child({ component: 'csv' }),
+        events: {
+          onRowsWritten: (file, rows) => metrics?.csvRowsWritten.inc({ file }, rows),
+          onRowsRejected: (file, rows) => metrics?.csvRowsRejected.inc({ file }, rows),
+          onDuplicate: (index) => metrics?.csvDuplicateSnapshots.inc({ index }),
+          onRecovered: (index, recovery) => {
+            metrics?.csvTornBytes.inc({ index }, recovery.tornBytes);
+            metrics?.csvUncommittedRows.inc({ index }, recovery.uncommittedRows);
+          },
+          onUpChanged: (up) => metrics?.sinkUp.set({ sink: 'csv' }, up ? 1 : 0),
+          onBacklogChanged: (snapshots, bytes) => {
+            metrics?.sinkBacklogSnapshots.set({ sink: 'csv' }, snapshots);
+            metrics?.sinkBacklogBytes.set({ sink: 'csv' }, bytes);
+          },
+          onDropped: (index) => metrics?.sinkDroppedSnapshots.inc({ sink: 'csv', index }),
+        },
+      }),
+    );
+  }
+  if (config.influx !== null) {
+    const influx = config.influx;
+    metrics?.sinkUp.set({ sink: 'influx' }, 1);
+    sinks.push(
+      createInfluxSink({
+        url: influx.url,
+        token: influx.token,
+        org: influx.org,
+        bucket: influx.bucket,
+        spoolDir: resolve(config.dataDir, 'spool', 'influx'),
+        maxSpoolBytes: influx.spoolMaxBytes,
+        requestTimeoutMs: influx.requestTimeoutMs,
+        retryMaxMs: influx.retryMaxMs,
+        logger: logger.child({ component: 'influx' }),
+        events: {
+          onPointsSpooled: (points) => metrics?.influxPointsSpooled.inc(points),
+          onPointsSent: (points) => metrics?.influxPointsSent.inc(points),
+          onSendFailed: (kind) => metrics?.influxWriteFailures.inc({ kind }),
+          onSpoolChanged: (bytes, records) => {
+            metrics?.sinkBacklogSnapshots.set({ sink: 'influx' }, records);
+            metrics?.sinkBacklogBytes.set({ sink: 'influx' }, bytes);
+          },
+          onSpoolFull: (index) => metrics?.sinkDroppedSnapshots.inc({ sink: 'influx', index }),
+          onCorrupt: (bytes) => metrics?.influxSpoolCorruptBytes.inc(bytes),
+          onUpChanged: (up) => metrics?.sinkUp.set({ sink: 'influx' }, up ? 1 : 0),
+        },
+      }),
+    );
+  }
+  return sinks;
+}
+
 /** Builds every part from the config, starts collection and the server; `stop()` tears down in reverse. */
 export async function startApp(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningApp> {
   const startedAt = new Date();
@@ -105,14 +167,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   const provider = createProvider(config, logger, metrics, options.now ?? (() => new Date()));
   await provider.start?.();
 
-  const sinks: SnapshotSink[] = [];
-  if (config.csvEnabled) {
-    sinks.push(
-      createCsvSink({
-        dataDir: resolve(config.dataDir),
-        onRowsWritten: (file, rows) => metrics?.csvRowsWritten.inc({ file }, rows),
-      }),
-    );
+  const sinks = createSinks(config, logger, metrics, options.now ?? (() => new Date()));
+  for (const started of sinks) {
+    await started.start?.();
   }
   const sink = createFanOutSink(sinks);
   const settings: AnalysisSettings = {
@@ -148,7 +205,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         metrics?.sinkWriteDuration.observe({ sink: outcome.sink }, outcome.durationMs / 1000);
         if (!outcome.ok) {
           metrics?.sinkWriteFailures.inc({ sink: outcome.sink });
-          collectorLogger.error({ index, sink: outcome.sink, err: outcome.error }, 'sink write failed');
+          collectorLogger.warn({ index, sink: outcome.sink, err: outcome.error }, 'sink write failed');
         }
       }
       const nearest = result.snapshot.chains[0];
@@ -163,6 +220,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
           atmIv: nearest?.summary.atmIv,
           fetchMs: Math.round(result.fetchMs * 10) / 10,
           analyzeMs: Math.round(result.analyzeMs * 10) / 10,
+          observedAt: result.snapshot.observedAt.toISOString(),
+          persisted: result.sinkOutcomes.filter((o) => o.ok).map((o) => o.sink),
         },
         'collected',
       );
@@ -195,7 +254,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     onError: (index, error) => collectorLogger.warn({ index, err: error }, 'live update failed'),
   });
   const providerHealth = () => provider.health?.() ?? { ready: true, problems: [] };
-  const health = () => evaluateHealth(loop.status(), Date.now(), staleAfterMs, providerHealth());
+  const sinkHealth = () => sinks.flatMap((s) => (s.health === undefined ? [] : [s.health()]));
+  const health = () => evaluateHealth(loop.status(), Date.now(), staleAfterMs, providerHealth(), sinkHealth());
   const server = createServer({
     schema,
     createContext: createContextFactory({
@@ -288,6 +348,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       indices: config.indices,
       collectionIntervalSeconds: config.collectionIntervalMs / 1000,
       csv: config.csvEnabled ? resolve(config.dataDir, 'csv') : false,
+      influx: config.influx === null ? false : config.influx.url,
       metrics: config.metricsEnabled,
     },
     `G6 server ready: GraphiQL at http://${displayHost}:${app.port}/graphql`,

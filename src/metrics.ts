@@ -9,6 +9,18 @@ export interface Metrics {
   readonly sinkWriteDuration: Histogram<'sink'>;
   readonly sinkWriteFailures: Counter<'sink'>;
   readonly csvRowsWritten: Counter<'file'>;
+  readonly csvRowsRejected: Counter<'file'>;
+  readonly csvDuplicateSnapshots: Counter<'index'>;
+  readonly csvTornBytes: Counter<'index'>;
+  readonly csvUncommittedRows: Counter<'index'>;
+  readonly sinkUp: Gauge<'sink'>;
+  readonly sinkBacklogSnapshots: Gauge<'sink'>;
+  readonly sinkBacklogBytes: Gauge<'sink'>;
+  readonly sinkDroppedSnapshots: Counter<'sink' | 'index'>;
+  readonly influxPointsSpooled: Counter;
+  readonly influxPointsSent: Counter;
+  readonly influxWriteFailures: Counter<'kind'>;
+  readonly influxSpoolCorruptBytes: Counter;
   readonly subscriptionEventsConflated: Counter<'index'>;
   readonly wsConnections: Gauge;
   readonly kiteRequests: Counter<'endpoint' | 'outcome'>;
@@ -82,6 +94,52 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['file'] as const,
     registers: [registry],
   });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const csvRowsRejected = counter('g6_csv_rows_rejected_total', 'Rows that failed validation and were not written', [
+    'file',
+  ] as const);
+  const csvDuplicateSnapshots = counter(
+    'g6_csv_duplicate_snapshots_total',
+    'Snapshots not written because their key (index, timestamp) was already stored',
+    ['index'] as const,
+  );
+  const csvTornBytes = counter('g6_csv_torn_bytes_total', 'Bytes of torn last lines cut when a CSV day was opened', [
+    'index',
+  ] as const);
+  const csvUncommittedRows = counter(
+    'g6_csv_uncommitted_rows_removed_total',
+    'Rows of snapshots interrupted before their commit, removed when a CSV day was opened',
+    ['index'] as const,
+  );
+  const sinkUp = gauge('g6_sink_up', '1 while a sink writes successfully, 0 while it holds data for retry', [
+    'sink',
+  ] as const);
+  const sinkBacklogSnapshots = gauge(
+    'g6_sink_backlog_snapshots',
+    'Snapshots accepted but not yet stored (CSV retry queue, Influx spool)',
+    ['sink'] as const,
+  );
+  const sinkBacklogBytes = gauge('g6_sink_backlog_bytes', 'Bytes accepted but not yet stored', ['sink'] as const);
+  const sinkDroppedSnapshots = counter(
+    'g6_sink_dropped_snapshots_total',
+    'Snapshots a sink refused because its backlog or spool was full',
+    ['sink', 'index'] as const,
+  );
+  const influxPointsSpooled = counter('g6_influx_points_spooled_total', 'Points appended to the Influx spool', []);
+  const influxPointsSent = counter('g6_influx_points_sent_total', 'Points acknowledged by InfluxDB', []);
+  const influxWriteFailures = counter(
+    'g6_influx_write_failures_total',
+    'Influx writes that failed: retryable (network, 429, 5xx) or rejected (other 4xx)',
+    ['kind'] as const,
+  );
+  const influxSpoolCorruptBytes = counter(
+    'g6_influx_spool_corrupt_bytes_total',
+    'Spool bytes that failed their checksum and were skipped',
+    [],
+  );
   const subscriptionEventsConflated = new Counter({
     name: 'g6_subscription_events_conflated_total',
     help: 'Snapshots replaced by a newer one before a slow subscriber took them',
@@ -169,6 +227,18 @@ export function createMetrics(sources: MetricsSources): Metrics {
     sinkWriteDuration,
     sinkWriteFailures,
     csvRowsWritten,
+    csvRowsRejected,
+    csvDuplicateSnapshots,
+    csvTornBytes,
+    csvUncommittedRows,
+    sinkUp,
+    sinkBacklogSnapshots,
+    sinkBacklogBytes,
+    sinkDroppedSnapshots,
+    influxPointsSpooled,
+    influxPointsSent,
+    influxWriteFailures,
+    influxSpoolCorruptBytes,
     subscriptionEventsConflated,
     wsConnections,
   };

@@ -74,10 +74,16 @@ export function createServer(options: ServerOptions): G6Server {
         endpoint: '/ready',
         check: () => {
           const report = options.health();
-          if (report.ready) {
+          if (report.ready && !report.degraded) {
             return true;
           }
-          return new Response(JSON.stringify({ ready: false, problems: report.problems }), {
+          if (report.ready) {
+            return new Response(JSON.stringify({ ready: true, degraded: true, problems: report.problems }), {
+              status: 200,
+              headers: { 'content-type': 'application/json' },
+            });
+          }
+          return new Response(JSON.stringify({ ready: false, degraded: report.degraded, problems: report.problems }), {
             status: 503,
             headers: { 'content-type': 'application/json' },
           });

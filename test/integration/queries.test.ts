@@ -52,7 +52,7 @@ beforeAll(() => {
     }),
     logger: createLogger({ logLevel: 'silent' as never, logFormat: 'json' }),
     registry: null,
-    health: () => ({ ready: true, problems: [] }),
+    health: () => ({ ready: true, problems: [], degraded: false }),
   });
 });
 afterAll(async () => {
