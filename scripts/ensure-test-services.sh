@@ -7,6 +7,7 @@ set -euo pipefail
 # command to look for -> Debian package that provides it
 declare -A NEEDED=(
   [chromium]=chromium
+  [victoria-metrics]=victoria-metrics
 )
 
 missing=()

@@ -154,15 +154,17 @@ export function createLineSpool(options: LineSpoolOptions): LineSpool {
     await createFileAtomically(cursorPath, JSON.stringify({ segment: cursor.segment, offset: cursor.offset }));
   }
 
-  /** Counts the whole records of a segment file, cutting a torn tail when `repair` is set. */
+  /** Counts the records of a segment file, cutting a torn tail when `repair` is set. */
   async function scan(n: number, repair: boolean): Promise<{ size: number; records: number; torn: number }> {
     const path = join(options.dir, segmentName(n));
     const buffer = await readFile(path);
     let offset = 0;
     let records = 0;
     while (offset < buffer.length) {
+      // Incomplete (null) or unreadable header: the tail a crash left. A complete record with a bad
+      // checksum is kept in place and skipped (and reported) when read.
       const record = parseRecord(buffer, offset);
-      if (record === null || record.payload === null) {
+      if (record === null || record.end === -1) {
         break;
       }
       offset = record.end;
