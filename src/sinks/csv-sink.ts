@@ -156,7 +156,10 @@ export function createCsvSink(options: CsvSinkOptions): SnapshotSink & {
 
   const markUpIfDrained = () => {
     if (downSince !== null && backlogCount === 0) {
-      log?.warn({ alert: 'csv_sink_recovered', downForMs: now().getTime() - downSince.getTime() }, 'csv sink recovered');
+      log?.warn(
+        { alert: 'csv_sink_recovered', downForMs: now().getTime() - downSince.getTime() },
+        'csv sink recovered',
+      );
       downSince = null;
       lastError = null;
       failures = 0;

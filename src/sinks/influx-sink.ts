@@ -36,14 +36,22 @@ export interface InfluxSinkOptions {
   readonly events?: InfluxSinkEvents;
 }
 
-type SendFailure = { readonly kind: 'retryable' | 'rejected'; readonly message: string; readonly status: number | null };
+type SendFailure = {
+  readonly kind: 'retryable' | 'rejected';
+  readonly message: string;
+  readonly status: number | null;
+};
 
 /** 429, 5xx and transport failures are worth retrying; other 4xx mean the request itself is refused. */
 function classify(error: unknown): SendFailure {
   if (error instanceof HttpError) {
     const detail = typeof error.json?.message === 'string' ? error.json.message : (error.body ?? error.message);
     const message = `HTTP ${error.statusCode}: ${String(detail).slice(0, 300)}`;
-    return { kind: error.statusCode === 429 || error.statusCode >= 500 ? 'retryable' : 'rejected', message, status: error.statusCode };
+    return {
+      kind: error.statusCode === 429 || error.statusCode >= 500 ? 'retryable' : 'rejected',
+      message,
+      status: error.statusCode,
+    };
   }
   return { kind: 'retryable', message: error instanceof Error ? error.message : String(error), status: null };
 }
@@ -136,8 +144,12 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
         continue;
       }
       try {
-        writeApi.writeRecords(batch.lines as string[]);
-        await writeApi.flush();
+        // In requests of at most `batchLines`: the WriteApi sends a fuller buffer on its own and swallows
+        // that request's failure, which would let a lost write be acknowledged.
+        for (let i = 0; i < batch.lines.length; i += batchLines) {
+          writeApi.writeRecords(batch.lines.slice(i, i + batchLines));
+          await writeApi.flush();
+        }
         await spool.ack(batch);
       } catch (error) {
         if (stopped) {
@@ -161,7 +173,9 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
         events.onSendFailed?.(classified.kind);
         // A refused write will not fix itself quickly: retry at the slowest pace.
         const ceiling =
-          classified.kind === 'rejected' ? retryMaxMs : Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(attempts - 1, 20));
+          classified.kind === 'rejected'
+            ? retryMaxMs
+            : Math.min(retryMaxMs, retryMinMs * 2 ** Math.min(attempts - 1, 20));
         await sleep(ceiling / 2 + (Math.random() * ceiling) / 2);
         continue;
       }

@@ -13,7 +13,10 @@ const escapeKey = (text: string) => text.replace(/[,= \\]/g, (c) => `\\${c}`);
 const escapeMeasurement = (text: string) => text.replace(/[, \\]/g, (c) => `\\${c}`);
 
 /** Floats as Influx reads them (`1.5`, `2e-7`); counts as integers (`12i`) so a field's type never changes. */
-function fieldsText(floats: ReadonlyArray<readonly [string, FieldValue]>, integers: ReadonlyArray<readonly [string, FieldValue]>): string {
+function fieldsText(
+  floats: ReadonlyArray<readonly [string, FieldValue]>,
+  integers: ReadonlyArray<readonly [string, FieldValue]>,
+): string {
   const parts: string[] = [];
   for (const [key, value] of floats) {
     if (value !== null && Number.isFinite(value)) {
@@ -28,7 +31,12 @@ function fieldsText(floats: ReadonlyArray<readonly [string, FieldValue]>, intege
   return parts.join(',');
 }
 
-function line(measurement: string, tags: ReadonlyArray<readonly [string, string]>, fields: string, timestampMs: number): string {
+function line(
+  measurement: string,
+  tags: ReadonlyArray<readonly [string, string]>,
+  fields: string,
+  timestampMs: number,
+): string {
   const tagText = tags.map(([k, v]) => `,${escapeKey(k)}=${escapeKey(v)}`).join('');
   return `${escapeMeasurement(measurement)}${tagText} ${fields} ${timestampMs}`;
 }

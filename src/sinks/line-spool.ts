@@ -104,10 +104,15 @@ export function createLineSpool(options: LineSpoolOptions): LineSpool {
   let flushing: Promise<void> | null = null;
 
   const pendingBytes = () =>
-    segments.reduce((sum, s) => sum + (s.n === cursor.segment ? s.size - cursor.offset : s.n > cursor.segment ? s.size : 0), 0) +
-    queue.reduce((sum, q) => sum + q.data.length, 0);
+    segments.reduce(
+      (sum, s) => sum + (s.n === cursor.segment ? s.size - cursor.offset : s.n > cursor.segment ? s.size : 0),
+      0,
+    ) + queue.reduce((sum, q) => sum + q.data.length, 0);
   const pendingRecords = () =>
-    segments.reduce((sum, s) => sum + (s.n === cursor.segment ? s.records - cursor.records : s.n > cursor.segment ? s.records : 0), 0);
+    segments.reduce(
+      (sum, s) => sum + (s.n === cursor.segment ? s.records - cursor.records : s.n > cursor.segment ? s.records : 0),
+      0,
+    );
 
   async function roll(): Promise<void> {
     await active?.close();

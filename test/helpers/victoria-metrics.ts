@@ -80,7 +80,9 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
       proc.once('error', (error) =>
         reject(new Error(`victoria-metrics could not start (is the Debian package installed?): ${error.message}`)),
       );
-      proc.once('exit', (code) => reject(new Error(`victoria-metrics exited with ${code} before listening:\n${output}`)));
+      proc.once('exit', (code) =>
+        reject(new Error(`victoria-metrics exited with ${code} before listening:\n${output}`)),
+      );
     });
 
   await launch();

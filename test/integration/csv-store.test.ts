@@ -1,4 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -24,13 +33,18 @@ const dayDir = (dataDir: string, index = 'NIFTY', day = '20260818') => join(data
 const read = (path: string) => readFileSync(path, 'utf8');
 const lines = (path: string) => read(path).split('\n').slice(0, -1);
 /** Snapshot timestamps of a day's overview, one per row. */
-const overviewTimestamps = (dataDir: string) => lines(join(dayDir(dataDir), 'overview.csv')).slice(1).map((l) => l.split(',')[0]);
+const overviewTimestamps = (dataDir: string) =>
+  lines(join(dayDir(dataDir), 'overview.csv'))
+    .slice(1)
+    .map((l) => l.split(',')[0]);
 
 function assertWholeAndUnique(dataDir: string): void {
   for (const file of ['options.csv', 'overview.csv']) {
     const text = read(join(dayDir(dataDir), file));
     expect(text.endsWith('\n')).toBe(true);
-    expect(text.split('\n').filter((l) => l === (file === 'options.csv' ? OPTIONS_HEADER : OVERVIEW_HEADER).trimEnd())).toHaveLength(1);
+    expect(
+      text.split('\n').filter((l) => l === (file === 'options.csv' ? OPTIONS_HEADER : OVERVIEW_HEADER).trimEnd()),
+    ).toHaveLength(1);
   }
   const options = lines(join(dayDir(dataDir), 'options.csv')).slice(1);
   const keys = options.map((l) => l.split(',').slice(0, 5).join(','));
@@ -56,7 +70,9 @@ describe('CSV store', () => {
     await sink.write(b!);
     await sink.write(b!);
     await sink.close();
-    expect(new Set(overviewTimestamps(dataDir))).toEqual(new Set([a!.observedAt.toISOString(), b!.observedAt.toISOString()]));
+    expect(new Set(overviewTimestamps(dataDir))).toEqual(
+      new Set([a!.observedAt.toISOString(), b!.observedAt.toISOString()]),
+    );
     expect(overviewTimestamps(dataDir)).toHaveLength(a!.chains.length + b!.chains.length);
     assertWholeAndUnique(dataDir);
   });
@@ -108,7 +124,14 @@ describe('CSV store', () => {
     const [, , , d] = simulatedSnapshots('NIFTY', 4);
     const rendered = renderSnapshot(d!);
     appendFileSync(optionsPath, rendered.options);
-    appendFileSync(overviewPath, rendered.overview.split('\n').slice(0, 2).map((l) => `${l}\n`).join(''));
+    appendFileSync(
+      overviewPath,
+      rendered.overview
+        .split('\n')
+        .slice(0, 2)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
     removed.length = 0;
     sink = createCsvSink({ dataDir, events: { onRecovered: (_i, r) => removed.push(r.uncommittedRows) } });
     await sink.write(d!);
@@ -154,7 +177,12 @@ describe('CSV store', () => {
     const dataDir = tempDataDir();
     const snapshots = simulatedSnapshots('NIFTY', 4);
     const ups: boolean[] = [];
-    let sink = createCsvSink({ dataDir, retryMinMs: 10, retryMaxMs: 20, events: { onUpChanged: (up) => ups.push(up) } });
+    let sink = createCsvSink({
+      dataDir,
+      retryMinMs: 10,
+      retryMaxMs: 20,
+      events: { onUpChanged: (up) => ups.push(up) },
+    });
     await sink.write(snapshots[0]!);
     await sink.close();
     // Make the day's files unwritable by replacing the day folder with a file, then restore it.

@@ -104,17 +104,26 @@ describe('Influx sink against VictoriaMetrics', () => {
     const [first] = snapshots;
     const chain = first!.chains[0]!;
     const contract = chain.strikes[10]!.call!;
-    const series = await vm.exportSeries('options_last_price|options_oi|market_overview_pcr_oi|market_overview_max_pain');
+    const series = await vm.exportSeries(
+      'options_last_price|options_oi|market_overview_pcr_oi|market_overview_max_pain',
+    );
     const find = (name: string, labels: Record<string, string>) =>
       series.find((s) => s.metric.__name__ === name && Object.entries(labels).every(([k, v]) => s.metric[k] === v));
-    const contractLabels = { index: 'FINNIFTY', expiry: chain.expiry, strike: String(chain.strikes[10]!.strike), option_type: 'CE' };
+    const contractLabels = {
+      index: 'FINNIFTY',
+      expiry: chain.expiry,
+      strike: String(chain.strikes[10]!.strike),
+      option_type: 'CE',
+    };
     const lastPrice = find('options_last_price', contractLabels)!;
     expect(lastPrice.timestamps[0]).toBe(first!.observedAt.getTime());
     expect(lastPrice.values[0]).toBe(contract.quote.lastPrice);
     expect(find('options_oi', contractLabels)!.values[0]).toBe(contract.quote.oi);
     const pcr = find('market_overview_pcr_oi', { index: 'FINNIFTY', expiry: chain.expiry })!;
     // VictoriaMetrics stores values to about 12 significant digits.
-    snapshots.forEach((s, i) => expect(pcr.values[i]).toBeCloseTo(s.chains[0]!.summary.pcrOi!, 9));
+    for (const [i, s] of snapshots.entries()) {
+      expect(pcr.values[i]).toBeCloseTo(s.chains[0]!.summary.pcrOi!, 9);
+    }
     expect(find('market_overview_max_pain', { index: 'FINNIFTY', expiry: chain.expiry })!.values[0]).toBe(
       chain.summary.maxPainStrike,
     );
@@ -124,7 +133,10 @@ describe('Influx sink against VictoriaMetrics', () => {
     const snapshots = simulatedSnapshots('MIDCPNIFTY', 12);
     const failures = createEventQueue<string>();
     const ups: boolean[] = [];
-    const sink = sinkFor(spoolDir(), { onSendFailed: (kind) => failures.push(kind), onUpChanged: (up) => ups.push(up) });
+    const sink = sinkFor(spoolDir(), {
+      onSendFailed: (kind) => failures.push(kind),
+      onUpChanged: (up) => ups.push(up),
+    });
     await sink.start?.();
 
     // Frozen: the kernel accepts connections and nothing answers; every request times out.
@@ -210,7 +222,11 @@ describe('Influx sink against VictoriaMetrics', () => {
     const [a, b, c] = simulatedSnapshots('NIFTY', 3);
     const full: string[] = [];
     const bytes = snapshotToLineProtocol(a!).join('\n').length;
-    const sink = sinkFor(spoolDir(), { onSpoolFull: (index) => full.push(index) }, { url: 'http://127.0.0.1:9', maxSpoolBytes: Math.floor(bytes * 2.5) });
+    const sink = sinkFor(
+      spoolDir(),
+      { onSpoolFull: (index) => full.push(index) },
+      { url: 'http://127.0.0.1:9', maxSpoolBytes: Math.floor(bytes * 2.5) },
+    );
     await sink.start?.();
     await sink.write(a!);
     await sink.write(b!);
@@ -235,7 +251,9 @@ describe('Influx sink against VictoriaMetrics', () => {
     await writeApi.flush(true).catch(() => undefined);
     await writeApi.close().catch(() => undefined);
     vm.resume();
-    const stored = (await samplesOf('options_last_price', 'NIFTY')).filter((t) => t === Date.parse('2026-08-18T07:00:00Z'));
+    const stored = (await samplesOf('options_last_price', 'NIFTY')).filter(
+      (t) => t === Date.parse('2026-08-18T07:00:00Z'),
+    );
     expect(stored).toHaveLength(0);
   });
 });
