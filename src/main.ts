@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { runLogin } from './cli/login.ts';
 import { type AnalysisSettings, collectOnce } from './collectors/collect-once.ts';
@@ -8,13 +9,16 @@ import { createCollectionLoop } from './collectors/collection-loop.ts';
 import { DayBaselines } from './collectors/day-baselines.ts';
 import { createLiveUpdates } from './collectors/live-updates.ts';
 import { type Config, loadConfig } from './config.ts';
+import { isIsoDate } from './domain/ist-time.ts';
 import { evaluateHealth } from './health.ts';
 import { createHealthMonitor } from './health-monitor.ts';
+import { createCsvHistory } from './history/csv-history.ts';
 import { createLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
 import { createKiteProvider } from './providers/kite/kite-provider.ts';
 import type { MarketDataProvider } from './providers/market-data-provider.ts';
+import { createReplayProvider } from './providers/replay/replay-provider.ts';
 import { createSimulatedProvider } from './providers/simulated/simulated-provider.ts';
 import { createContextFactory } from './schema/context.ts';
 import { schema } from './schema/index.ts';
@@ -37,9 +41,18 @@ function readVersion(): string {
   return pkg.version;
 }
 
+export interface ReplaySettings {
+  /** Inclusive IST days, `YYYY-MM-DD`. */
+  readonly fromDay: string;
+  readonly toDay: string;
+  readonly speed: number;
+}
+
 export interface StartOptions {
   /** The clock providers and collection run on; tests pass a fake one. */
   readonly now?: () => Date;
+  /** Play stored CSV days back instead of collecting (`g6 replay`); storage sinks stay off. */
+  readonly replay?: ReplaySettings;
 }
 
 function createProvider(config: Config, logger: Logger, metrics: Metrics | null, now: () => Date): MarketDataProvider {
@@ -164,10 +177,22 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       })
     : null;
 
-  const provider = createProvider(config, logger, metrics, options.now ?? (() => new Date()));
+  const { replay } = options;
+  const provider =
+    replay === undefined
+      ? createProvider(config, logger, metrics, options.now ?? (() => new Date()))
+      : createReplayProvider({
+          source: createCsvHistory({ dataDir: resolve(config.dataDir) }),
+          indices: config.indices,
+          fromDay: replay.fromDay,
+          toDay: replay.toDay,
+          speed: replay.speed,
+          logger: logger.child({ component: 'replay' }),
+        });
   await provider.start?.();
 
-  const sinks = createSinks(config, logger, metrics, options.now ?? (() => new Date()));
+  // A replay re-reads the store; writing it back would only duplicate what is there.
+  const sinks = replay === undefined ? createSinks(config, logger, metrics, options.now ?? (() => new Date())) : [];
   for (const started of sinks) {
     await started.start?.();
   }
@@ -239,23 +264,26 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     },
   });
 
-  const staleAfterMs = Math.max(
-    3 * config.collectionIntervalMs,
-    config.collectionIntervalMs + config.collectionTimeoutMs,
-  );
+  // Replayed snapshots carry their stored times; they are history, not stale data.
+  const staleAfterMs =
+    replay === undefined
+      ? Math.max(3 * config.collectionIntervalMs, config.collectionIntervalMs + config.collectionTimeoutMs)
+      : Number.POSITIVE_INFINITY;
   const liveUpdates = createLiveUpdates({
     provider,
     store,
     pubsub,
     settings,
     baselines,
-    maxUpdatesPerSecond: config.liveUpdatesPerSecond,
+    // A replay publishes every stored snapshot; live ticks are coalesced.
+    maxUpdatesPerSecond: replay === undefined ? config.liveUpdatesPerSecond : Number.POSITIVE_INFINITY,
     onPublished: (index) => metrics?.liveUpdatesPublished.inc({ index }),
     onError: (index, error) => collectorLogger.warn({ index, err: error }, 'live update failed'),
   });
   const providerHealth = () => provider.health?.() ?? { ready: true, problems: [] };
   const sinkHealth = () => sinks.flatMap((s) => (s.health === undefined ? [] : [s.health()]));
-  const health = () => evaluateHealth(loop.status(), Date.now(), staleAfterMs, providerHealth(), sinkHealth());
+  const collectorStatus = () => (replay === undefined ? loop.status() : []);
+  const health = () => evaluateHealth(collectorStatus(), Date.now(), staleAfterMs, providerHealth(), sinkHealth());
   const server = createServer({
     schema,
     createContext: createContextFactory({
@@ -263,12 +291,13 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       pubsub,
       indices: config.indices,
       analysis: settings,
+      history: config.csvEnabled ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null,
       serverInfo: {
         version: readVersion(),
         provider: provider.name,
         startedAt,
         collectionIntervalMs: config.collectionIntervalMs,
-        collectorStatus: () => loop.status(),
+        collectorStatus,
         providerHealth,
         staleAfterMs,
       },
@@ -284,7 +313,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     logger: logger.child({ component: 'health' }),
   });
 
-  loop.start();
+  if (replay === undefined) {
+    loop.start();
+  }
   liveUpdates.start();
   const port = await server.start(config.port, config.host);
   monitor.start();
@@ -304,6 +335,64 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   };
 }
 
+const REPLAY_USAGE =
+  'Usage: g6 replay --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--speed N] [--port n] [--debug]\n' +
+  '  plays the CSV days stored under G6_DATA_DIR through the live pipeline (queries, subscriptions)\n';
+
+/** `g6 replay` flags; the server flags (--port, --debug) pass through to the configuration. */
+export function parseReplayArgs(
+  argv: readonly string[],
+): { replay: ReplaySettings; rest: string[] } | { errors: string[] } {
+  let values: { from?: string; to?: string; speed?: string; port?: string; debug?: boolean };
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        speed: { type: 'string' },
+        port: { type: 'string' },
+        debug: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    return { errors: [(error as Error).message] };
+  }
+  const errors: string[] = [];
+  const day = (flag: 'from' | 'to') => {
+    const text = values[flag]?.trim();
+    if (text === undefined) {
+      errors.push(`--${flag}: required (a date, YYYY-MM-DD)`);
+      return '';
+    }
+    const iso = /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}` : text;
+    if (!isIsoDate(iso)) {
+      errors.push(`--${flag} ${JSON.stringify(text)}: expected a date, YYYY-MM-DD`);
+    }
+    return iso;
+  };
+  const fromDay = day('from');
+  const toDay = day('to');
+  if (errors.length === 0 && fromDay > toDay) {
+    errors.push(`--from ${fromDay} is after --to ${toDay}`);
+  }
+  const speed = values.speed === undefined ? 1 : Number(values.speed);
+  if (!(Number.isFinite(speed) && speed > 0 && speed <= 100_000)) {
+    errors.push(`--speed ${JSON.stringify(values.speed)}: expected a number above 0, at most 100000`);
+  }
+  if (errors.length > 0) {
+    return { errors };
+  }
+  const rest = [
+    ...(values.port === undefined ? [] : ['--port', values.port]),
+    ...(values.debug === true ? ['--debug'] : []),
+    '--mock',
+  ];
+  return { replay: { fromDay, toDay, speed }, rest };
+}
+
 /** CLI entry: parse config (exit 2 on bad values), run until SIGTERM/SIGINT, shut down cleanly. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   if (argv[0] === 'login') {
@@ -314,7 +403,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     });
     return;
   }
-  const result = loadConfig(env, argv, process.stdout.isTTY === true);
+  let replay: ReplaySettings | undefined;
+  let configArgv = argv;
+  if (argv[0] === 'replay') {
+    const parsed = parseReplayArgs(argv.slice(1));
+    if ('errors' in parsed) {
+      process.stderr.write(
+        `g6 replay: invalid arguments\n${parsed.errors.map((e) => `  ${e}\n`).join('')}${REPLAY_USAGE}`,
+      );
+      process.exitCode = 2;
+      return;
+    }
+    replay = parsed.replay;
+    configArgv = parsed.rest;
+  }
+  const result = loadConfig(env, configArgv, process.stdout.isTTY === true);
   if (result.kind === 'help') {
     process.stdout.write(result.text);
     return;
@@ -333,7 +436,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
   let app: RunningApp;
   try {
-    app = await startApp(config, logger);
+    app = await startApp(config, logger, replay === undefined ? {} : { replay });
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
     process.exitCode = 1;
@@ -344,7 +447,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     {
       url: `http://${displayHost}:${app.port}/graphql`,
       port: app.port,
-      provider: config.mockMode ? 'simulated' : 'kite',
+      provider: replay !== undefined ? 'replay' : config.mockMode ? 'simulated' : 'kite',
       indices: config.indices,
       collectionIntervalSeconds: config.collectionIntervalMs / 1000,
       csv: config.csvEnabled ? resolve(config.dataDir, 'csv') : false,

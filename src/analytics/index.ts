@@ -32,5 +32,12 @@ export {
   impliedVolatilityBlack76,
   normalisedImpliedVolatility,
 } from './implied-volatility.ts';
+export {
+  type AtmVolatilityPoint,
+  constantMaturityIv,
+  IV30_YEARS,
+  ivPercentile,
+  ivRank,
+} from './iv-rank.ts';
 export { maxPainStrike } from './max-pain.ts';
 export { inverseNormalCdf, normalCdf, normalPdf } from './normal-distribution.ts';

@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   /** The broker rejected the request itself (bad input, permission); retrying the same request won't help. */
   PROVIDER_REJECTED: 'PROVIDER_REJECTED',
   SINK_WRITE_FAILED: 'SINK_WRITE_FAILED',
+  /** History is read from the CSV store, which this server does not keep (G6_ENABLE_CSV=false). */
+  HISTORY_UNAVAILABLE: 'HISTORY_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

@@ -1,9 +1,11 @@
 import type { AnalysisSettings } from '../collectors/collect-once.ts';
 import type { IndexCollectionStatus } from '../collectors/collection-loop.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
+import type { CsvHistory } from '../history/csv-history.ts';
 import type { ProviderHealth } from '../providers/market-data-provider.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
+import { createHistoryLoaders, type HistoryLoaders } from './history-loaders.ts';
 
 export interface ServerInfoSource {
   readonly version: string;
@@ -24,11 +26,15 @@ export interface GraphQLContext {
   readonly serverInfo: ServerInfoSource;
   /** The collector's analysis settings: defaults for per-query conventions and what-if repricing. */
   readonly analysis: AnalysisSettings;
+  /** Reads of the CSV store, batched and cached per operation; null when CSV storage is off. */
+  readonly history: HistoryLoaders | null;
 }
 
-export type ContextDependencies = GraphQLContext;
+export interface ContextDependencies extends Omit<GraphQLContext, 'history'> {
+  readonly history: CsvHistory | null;
+}
 
-/** A fresh context per operation (per-request caches and loaders will live here). */
+/** A fresh context per operation, with its own DataLoaders (a request never sees another's cache). */
 export function createContextFactory(deps: ContextDependencies): () => GraphQLContext {
-  return () => ({ ...deps });
+  return () => ({ ...deps, history: deps.history === null ? null : createHistoryLoaders(deps.history) });
 }

@@ -9,6 +9,7 @@ import './option-chain.ts';
 import './server-info.ts';
 import './volatility.ts';
 import './option-calculator.ts';
+import './history.ts';
 
 export const schema = builder.toSchema();
 

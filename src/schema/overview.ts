@@ -1,11 +1,24 @@
+import { constantMaturityIv, IV30_YEARS, ivPercentile, ivRank } from '../analytics/iv-rank.ts';
 import type { ChainSnapshot, DataQuality, IndexSnapshot } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
+import type { GraphQLContext } from './context.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { ivHistory } from './history.ts';
 import { findChain, selectChain } from './inputs.ts';
 import { MethodologyRef } from './option-quote.ts';
 import { ConventionsInput, resolveConventions } from './pricing-inputs.ts';
 import { snapshotStream } from './snapshot-stream.ts';
+
+/** iv30 of the snapshot the chain belongs to (the chain alone when that snapshot has been replaced). */
+function iv30Of(ctx: GraphQLContext, view: ChainView): number | null {
+  const snapshot = ctx.store.getIndex(view.chain.index);
+  const points =
+    snapshot !== undefined && snapshot.seq === view.seq
+      ? snapshot.termStructure.map((p) => ({ timeToExpiryYears: p.timeToExpiryYears, iv: p.atmIv ?? Number.NaN }))
+      : [{ timeToExpiryYears: view.chain.timeToExpiryYears, iv: view.chain.summary.atmIv ?? Number.NaN }];
+  return constantMaturityIv(points, IV30_YEARS);
+}
 
 export interface ChainView {
   readonly chain: ChainSnapshot;
@@ -135,6 +148,35 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
       resolve: (v) => v.chain.summary.sentimentScore,
     }),
     dataQuality: t.field({ type: DataQualityRef, resolve: (v) => v.chain.summary.dataQuality }),
+    iv30: t.float({
+      nullable: true,
+      description:
+        'ATM IV at a constant 30-day maturity, interpolated in total variance across the expiries of the snapshot (decimal).',
+      resolve: (v, _args, ctx) => iv30Of(ctx, v),
+    }),
+    ivRank: t.float({
+      nullable: true,
+      description:
+        'Where iv30 sits between the lowest and highest daily closing iv30 of the stored days of the past year, in [0, 1] (0 = at the low). Null without stored days or range; `ivHistoryDays` says how many days it used.',
+      resolve: async (v, _args, ctx) => {
+        const current = iv30Of(ctx, v);
+        return current === null ? null : ivRank(current, await ivHistory(ctx, v.chain.index, v.chain.observedAt));
+      },
+    }),
+    ivPercentile: t.float({
+      nullable: true,
+      description:
+        'Share of the stored days of the past year whose closing iv30 was below the current iv30, in [0, 1].',
+      resolve: async (v, _args, ctx) => {
+        const current = iv30Of(ctx, v);
+        return current === null ? null : ivPercentile(current, await ivHistory(ctx, v.chain.index, v.chain.observedAt));
+      },
+    }),
+    ivHistoryDays: t.int({
+      description:
+        'Stored days (before today, within a year) with a closing iv30: the base of ivRank and ivPercentile.',
+      resolve: async (v, _args, ctx) => (await ivHistory(ctx, v.chain.index, v.chain.observedAt)).length,
+    }),
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
   }),
 });

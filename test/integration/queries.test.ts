@@ -40,6 +40,7 @@ beforeAll(() => {
       pubsub: createSnapshotPubSub(),
       indices: configured,
       analysis: testSettings(),
+      history: null,
       serverInfo: {
         version: 'test',
         provider: 'simulated',

@@ -1,0 +1,433 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { constantMaturityIv, IV30_YEARS } from '../analytics/iv-rank.ts';
+import type { IndexSymbol } from '../domain/indices.ts';
+import { parseCsvLine } from '../sinks/csv-format.ts';
+
+/** One `overview.csv` row: an expiry's chain-level figures at one snapshot. */
+export interface OverviewRecord {
+  readonly timestamp: Date;
+  readonly seq: number | null;
+  readonly index: IndexSymbol;
+  readonly expiry: string;
+  readonly expiryKind: string | null;
+  readonly spot: number;
+  readonly forward: number | null;
+  readonly futuresPrice: number | null;
+  readonly timeToExpiryYears: number;
+  readonly atmStrike: number | null;
+  readonly atmIv: number | null;
+  readonly atmStraddle: number | null;
+  readonly expectedMove: number | null;
+  readonly pcrOi: number | null;
+  readonly pcrVolume: number | null;
+  readonly pcrPremium: number | null;
+  readonly maxPainStrike: number | null;
+  readonly totalCallOi: number | null;
+  readonly totalPutOi: number | null;
+  readonly sentimentScore: number | null;
+  readonly dataQualityScore: number | null;
+}
+
+/** One `options.csv` row: a contract's quote and analytics at one snapshot. */
+export interface ContractRecord {
+  readonly timestamp: Date;
+  readonly index: IndexSymbol;
+  readonly expiry: string;
+  readonly strike: number;
+  readonly right: 'CE' | 'PE';
+  readonly tradingsymbol: string;
+  readonly spot: number;
+  readonly lastPrice: number | null;
+  readonly bid: number | null;
+  readonly ask: number | null;
+  readonly bidQuantity: number;
+  readonly askQuantity: number;
+  readonly volume: number;
+  readonly oi: number;
+  readonly iv: number | null;
+  readonly delta: number | null;
+  readonly gamma: number | null;
+  readonly thetaPerDay: number | null;
+  readonly vegaPerVolPoint: number | null;
+  readonly instrumentToken: number | null;
+  readonly lastTradeTime: Date | null;
+}
+
+/** A contract, by symbol or by its terms. */
+export type ContractKey =
+  | { readonly tradingsymbol: string }
+  | { readonly expiry: string; readonly strike: number; readonly right: 'CE' | 'PE' };
+
+export function contractKeyId(key: ContractKey): string {
+  return 'tradingsymbol' in key ? `s:${key.tradingsymbol}` : `t:${key.expiry}:${key.strike}:${key.right}`;
+}
+
+type Row = (name: string) => string | undefined;
+
+const num = (text: string | undefined): number | null => {
+  if (text === undefined || text === '') {
+    return null;
+  }
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+};
+
+function toOverview(get: Row): OverviewRecord | null {
+  const timestamp = new Date(get('timestamp') ?? '');
+  const spot = num(get('spot'));
+  const timeToExpiryYears = num(get('time_to_expiry_years'));
+  const expiry = get('expiry');
+  if (Number.isNaN(timestamp.getTime()) || spot === null || timeToExpiryYears === null || !expiry) {
+    return null;
+  }
+  return {
+    timestamp,
+    seq: num(get('seq')),
+    index: get('index') as IndexSymbol,
+    expiry,
+    expiryKind: get('expiry_kind') || null,
+    spot,
+    forward: num(get('forward')),
+    futuresPrice: num(get('futures_price')),
+    timeToExpiryYears,
+    atmStrike: num(get('atm_strike')),
+    atmIv: num(get('atm_iv')),
+    atmStraddle: num(get('atm_straddle')),
+    expectedMove: num(get('expected_move')),
+    pcrOi: num(get('pcr_oi')),
+    pcrVolume: num(get('pcr_volume')),
+    pcrPremium: num(get('pcr_premium')),
+    maxPainStrike: num(get('max_pain_strike')),
+    totalCallOi: num(get('total_call_oi')),
+    totalPutOi: num(get('total_put_oi')),
+    sentimentScore: num(get('sentiment_score')),
+    dataQualityScore: num(get('data_quality_score')),
+  };
+}
+
+function toContract(get: Row): ContractRecord | null {
+  const timestamp = new Date(get('timestamp') ?? '');
+  const strike = num(get('strike'));
+  const spot = num(get('spot'));
+  const right = get('option_type');
+  if (Number.isNaN(timestamp.getTime()) || strike === null || spot === null || (right !== 'CE' && right !== 'PE')) {
+    return null;
+  }
+  const lastTrade = get('last_trade_time');
+  return {
+    timestamp,
+    index: get('index') as IndexSymbol,
+    expiry: get('expiry') ?? '',
+    strike,
+    right,
+    tradingsymbol: get('tradingsymbol') ?? '',
+    spot,
+    lastPrice: num(get('last_price')),
+    bid: num(get('bid')),
+    ask: num(get('ask')),
+    bidQuantity: num(get('bid_qty')) ?? 0,
+    askQuantity: num(get('ask_qty')) ?? 0,
+    volume: num(get('volume')) ?? 0,
+    oi: num(get('oi')) ?? 0,
+    iv: num(get('iv')),
+    delta: num(get('delta')),
+    gamma: num(get('gamma')),
+    thetaPerDay: num(get('theta_per_day')),
+    vegaPerVolPoint: num(get('vega_per_vol_point')),
+    instrumentToken: num(get('instrument_token')),
+    lastTradeTime: lastTrade ? new Date(lastTrade) : null,
+  };
+}
+
+/** Files of one kind in a day folder: current, rotated-aside legacy, and gzipped ones. */
+function filesOf(names: readonly string[], kind: 'options' | 'overview'): string[] {
+  const pattern = new RegExp(`^${kind}(\\.legacy-\\d+|\\.\\d+)?\\.csv(\\.gz)?$`);
+  return names.filter((n) => pattern.test(n)).sort();
+}
+
+/**
+ * Offset just past the last line break of a plain file: a reader racing the writer must not take the
+ * half-written line at the end for a row.
+ */
+async function completeEnd(path: string): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    let pos = size;
+    while (pos > 0) {
+      const start = Math.max(0, pos - 65_536);
+      const chunk = Buffer.alloc(pos - start);
+      await handle.read(chunk, 0, chunk.length, start);
+      const nl = chunk.lastIndexOf(0x0a);
+      if (nl !== -1) {
+        return start + nl + 1;
+      }
+      pos = start;
+    }
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Lines of a CSV file (gzip or plain) in [start, end); the header first when `start` is 0. */
+function linesOf(path: string, start = 0, end = Number.POSITIVE_INFINITY) {
+  if (end <= start) {
+    return createInterface({ input: Readable.from([]) });
+  }
+  const input = createReadStream(path, { start, end: end - 1 });
+  return createInterface({ input: path.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+}
+
+function getterFor(header: readonly string[]): (fields: readonly string[]) => Row {
+  const position = new Map(header.map((name, i) => [name, i]));
+  return (fields) => (name) => {
+    const i = position.get(name);
+    return i === undefined ? undefined : fields[i];
+  };
+}
+
+async function headerOf(path: string): Promise<string[]> {
+  for await (const line of linesOf(path)) {
+    return parseCsvLine(line);
+  }
+  return [];
+}
+
+interface CachedDay {
+  /** Sizes of the day's files when read; the plain `overview.csv` is read on from where it ended. */
+  readonly signature: string;
+  readonly plainSize: number;
+  readonly rows: OverviewRecord[];
+}
+
+export interface CsvHistory {
+  /** Stored IST days (`YYYYMMDD`) of an index, oldest first. */
+  days(index: IndexSymbol): Promise<string[]>;
+  /** Every overview row of a day, by time (then expiry); cached, and a growing day is read incrementally. */
+  overviewDay(index: IndexSymbol, day: string): Promise<readonly OverviewRecord[]>;
+  /**
+   * The day's closing 30-day constant-maturity ATM IV (last snapshot of the day), for IV rank and
+   * percentile; null when the day has no usable ATM IVs. Cached for days before `openDay`.
+   */
+  closingIv30(index: IndexSymbol, day: string, openDay: string): Promise<number | null>;
+  /** Every contract row of a day, by time (for replay). */
+  allContractsDay(index: IndexSymbol, day: string): Promise<readonly ContractRecord[]>;
+  /** Rows of the requested contracts in a day, one scan of the day's files for all of them. */
+  contractsDay(index: IndexSymbol, day: string, keys: readonly ContractKey[]): Promise<Map<string, ContractRecord[]>>;
+}
+
+/**
+ * Reads back the CSV store (see src/sinks/csv-sink.ts for the layout). Files are parsed by their own
+ * header, so days written by older builds (fewer columns, set aside as `*.legacy-N.csv`) read too.
+ */
+export function createCsvHistory(options: { readonly dataDir: string; readonly maxCachedDays?: number }): CsvHistory {
+  const root = join(options.dataDir, 'csv');
+  const maxCachedDays = options.maxCachedDays ?? 400;
+  const cache = new Map<string, CachedDay>();
+  const closes = new Map<string, number | null>();
+
+  const remember = (key: string, day: CachedDay) => {
+    cache.delete(key);
+    cache.set(key, day);
+    while (cache.size > maxCachedDays) {
+      cache.delete(cache.keys().next().value as string);
+    }
+  };
+
+  async function readOverviewFile(
+    path: string,
+    start: number,
+    end: number,
+    header: string[] | null,
+  ): Promise<OverviewRecord[]> {
+    const rows: OverviewRecord[] = [];
+    let get = header === null ? null : getterFor(header);
+    for await (const line of linesOf(path, start, end)) {
+      if (get === null) {
+        get = getterFor(parseCsvLine(line));
+        continue;
+      }
+      if (line.length === 0) {
+        continue;
+      }
+      const row = toOverview(get(parseCsvLine(line)));
+      if (row !== null) {
+        rows.push(row);
+      }
+    }
+    return rows;
+  }
+
+  return {
+    async days(index) {
+      const dir = join(root, index);
+      if (!existsSync(dir)) {
+        return [];
+      }
+      return (await readdir(dir)).filter((d) => /^\d{8}$/.test(d)).sort();
+    },
+
+    async overviewDay(index, day) {
+      const dir = join(root, index, day);
+      if (!existsSync(dir)) {
+        return [];
+      }
+      const files = filesOf(await readdir(dir), 'overview');
+      const sizes = await Promise.all(files.map(async (f) => [f, (await stat(join(dir, f))).size] as const));
+      const plainSize = files.includes('overview.csv') ? await completeEnd(join(dir, 'overview.csv')) : 0;
+      const signature = sizes
+        .filter(([f]) => f !== 'overview.csv')
+        .map(([f, s]) => `${f}:${s}`)
+        .join('|');
+      const key = `${index}/${day}`;
+      const cached = cache.get(key);
+      if (cached !== undefined && cached.signature === signature && cached.plainSize === plainSize) {
+        return cached.rows;
+      }
+      let rows: OverviewRecord[];
+      if (
+        cached !== undefined &&
+        cached.signature === signature &&
+        plainSize > cached.plainSize &&
+        cached.plainSize > 0
+      ) {
+        // The open day only grows by whole snapshots: read the new tail.
+        const header = await headerOf(join(dir, 'overview.csv'));
+        rows = [
+          ...cached.rows,
+          ...(await readOverviewFile(join(dir, 'overview.csv'), cached.plainSize, plainSize, header)),
+        ];
+      } else {
+        rows = (
+          await Promise.all(
+            files.map((f) =>
+              readOverviewFile(join(dir, f), 0, f === 'overview.csv' ? plainSize : Number.POSITIVE_INFINITY, null),
+            ),
+          )
+        ).flat();
+      }
+      const seen = new Set<string>();
+      rows = rows
+        .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.expiry.localeCompare(b.expiry))
+        .filter((r) => {
+          const id = `${r.timestamp.getTime()}|${r.expiry}`;
+          if (seen.has(id)) {
+            return false;
+          }
+          seen.add(id);
+          return true;
+        });
+      remember(key, { signature, plainSize, rows });
+      return rows;
+    },
+
+    async closingIv30(index, day, openDay) {
+      const key = `${index}/${day}`;
+      if (day < openDay && closes.has(key)) {
+        return closes.get(key)!;
+      }
+      const dir = join(root, index, day);
+      const rows = existsSync(dir)
+        ? (
+            await Promise.all(
+              filesOf(await readdir(dir), 'overview').map(async (f) =>
+                readOverviewFile(
+                  join(dir, f),
+                  0,
+                  f.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(join(dir, f)),
+                  null,
+                ),
+              ),
+            )
+          ).flat()
+        : [];
+      const lastMs = Math.max(...rows.map((r) => r.timestamp.getTime()));
+      const close = constantMaturityIv(
+        rows
+          .filter((r) => r.timestamp.getTime() === lastMs && r.atmIv !== null)
+          .map((r) => ({ timeToExpiryYears: r.timeToExpiryYears, iv: r.atmIv! })),
+        IV30_YEARS,
+      );
+      if (day < openDay) {
+        closes.set(key, close);
+      }
+      return close;
+    },
+
+    async allContractsDay(index, day) {
+      const dir = join(root, index, day);
+      if (!existsSync(dir)) {
+        return [];
+      }
+      const rows: ContractRecord[] = [];
+      for (const file of filesOf(await readdir(dir), 'options')) {
+        const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(join(dir, file));
+        let get: ((fields: readonly string[]) => Row) | null = null;
+        for await (const line of linesOf(join(dir, file), 0, end)) {
+          if (get === null) {
+            get = getterFor(parseCsvLine(line));
+            continue;
+          }
+          const row = line.length === 0 ? null : toContract(get(parseCsvLine(line)));
+          if (row !== null) {
+            rows.push(row);
+          }
+        }
+      }
+      return rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    },
+
+    async contractsDay(index, day, keys) {
+      const dir = join(root, index, day);
+      const found = new Map<string, ContractRecord[]>(keys.map((k) => [contractKeyId(k), []]));
+      if (!existsSync(dir) || keys.length === 0) {
+        return found;
+      }
+      const bySymbol = new Set(keys.flatMap((k) => ('tradingsymbol' in k ? [k.tradingsymbol] : [])));
+      const byTerms = new Set(
+        keys.flatMap((k) => ('tradingsymbol' in k ? [] : [`${k.expiry},${k.strike},${k.right}`])),
+      );
+      for (const file of filesOf(await readdir(dir), 'options')) {
+        let get: ((fields: readonly string[]) => Row) | null = null;
+        let termsAt: [number, number, number, number] = [2, 3, 4, 5];
+        const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(join(dir, file));
+        for await (const line of linesOf(join(dir, file), 0, end)) {
+          if (get === null) {
+            const header = parseCsvLine(line);
+            get = getterFor(header);
+            termsAt = [
+              header.indexOf('expiry'),
+              header.indexOf('strike'),
+              header.indexOf('option_type'),
+              header.indexOf('tradingsymbol'),
+            ];
+            continue;
+          }
+          // Cheap test on the leading fields (never quoted) before a full parse.
+          const head = line.split(',', Math.max(...termsAt) + 1);
+          const symbol = head[termsAt[3]]!;
+          const terms = `${head[termsAt[0]]},${Number(head[termsAt[1]])},${head[termsAt[2]]}`;
+          if (!bySymbol.has(symbol) && !byTerms.has(terms)) {
+            continue;
+          }
+          const row = toContract(get(parseCsvLine(line)));
+          if (row === null) {
+            continue;
+          }
+          found.get(`s:${row.tradingsymbol}`)?.push(row);
+          found.get(`t:${row.expiry}:${row.strike}:${row.right}`)?.push(row);
+        }
+      }
+      for (const rows of found.values()) {
+        rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+      }
+      return found;
+    },
+  };
+}

@@ -1,0 +1,288 @@
+import { GraphQLError } from 'graphql';
+import { ERROR_CODES } from '../domain/errors.ts';
+import { INDEX_SYMBOLS, type IndexSymbol } from '../domain/indices.ts';
+import { addDays, toIstCompactDate, toIstDateString } from '../domain/ist-time.ts';
+import type { ContractKey, ContractRecord, OverviewRecord } from '../history/csv-history.ts';
+import { decodeCursor, lastPerBucket, type Page, pageAfter, type Sampled } from '../history/history-page.ts';
+import { builder } from './builder.ts';
+import type { GraphQLContext } from './context.ts';
+import { IndexSymbolEnum, OptionRightEnum } from './enums.ts';
+import type { HistoryLoaders } from './history-loaders.ts';
+
+export const MAX_HISTORY_PAGE = 1000;
+export const MAX_HISTORY_RANGE_DAYS = 400;
+
+const PageInfoRef = builder.objectRef<Page<unknown>['pageInfo']>('PageInfo').implement({
+  description: 'Relay cursor-connection page information.',
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+    hasPreviousPage: t.exposeBoolean('hasPreviousPage'),
+    startCursor: t.exposeString('startCursor', { nullable: true }),
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+  }),
+});
+
+const OverviewHistoryPointRef = builder.objectRef<Sampled<OverviewRecord>>('OverviewHistoryPoint').implement({
+  description:
+    'Chain-level figures of one index and expiry as stored at one snapshot (the last snapshot of its interval when downsampled).',
+  fields: (t) => ({
+    timestamp: t.field({ type: 'DateTime', resolve: (p) => p.row.timestamp }),
+    expiry: t.field({ type: 'Date', resolve: (p) => p.row.expiry }),
+    samples: t.int({ description: 'Stored snapshots in the interval this point closes.', resolve: (p) => p.samples }),
+    spot: t.float({ resolve: (p) => p.row.spot }),
+    forward: t.float({ nullable: true, resolve: (p) => p.row.forward }),
+    futuresPrice: t.float({ nullable: true, resolve: (p) => p.row.futuresPrice }),
+    timeToExpiryYears: t.float({ resolve: (p) => p.row.timeToExpiryYears }),
+    atmStrike: t.float({ nullable: true, resolve: (p) => p.row.atmStrike }),
+    atmIv: t.float({ nullable: true, description: 'Decimal.', resolve: (p) => p.row.atmIv }),
+    atmStraddle: t.float({ nullable: true, resolve: (p) => p.row.atmStraddle }),
+    expectedMove: t.float({ nullable: true, resolve: (p) => p.row.expectedMove }),
+    pcrOi: t.float({ nullable: true, resolve: (p) => p.row.pcrOi }),
+    pcrVolume: t.float({ nullable: true, resolve: (p) => p.row.pcrVolume }),
+    pcrPremium: t.float({ nullable: true, resolve: (p) => p.row.pcrPremium }),
+    maxPainStrike: t.float({ nullable: true, resolve: (p) => p.row.maxPainStrike }),
+    totalCallOi: t.float({ nullable: true, resolve: (p) => p.row.totalCallOi }),
+    totalPutOi: t.float({ nullable: true, resolve: (p) => p.row.totalPutOi }),
+    sentimentScore: t.float({ nullable: true, resolve: (p) => p.row.sentimentScore }),
+    dataQualityScore: t.float({ nullable: true, resolve: (p) => p.row.dataQualityScore }),
+  }),
+});
+
+const ContractHistoryPointRef = builder.objectRef<Sampled<ContractRecord>>('ContractHistoryPoint').implement({
+  description: "One contract's quote and analytics as stored at one snapshot.",
+  fields: (t) => ({
+    timestamp: t.field({ type: 'DateTime', resolve: (p) => p.row.timestamp }),
+    samples: t.int({ description: 'Stored snapshots in the interval this point closes.', resolve: (p) => p.samples }),
+    tradingsymbol: t.string({ resolve: (p) => p.row.tradingsymbol }),
+    expiry: t.field({ type: 'Date', resolve: (p) => p.row.expiry }),
+    strike: t.float({ resolve: (p) => p.row.strike }),
+    right: t.field({ type: OptionRightEnum, resolve: (p) => p.row.right }),
+    spot: t.float({ resolve: (p) => p.row.spot }),
+    lastPrice: t.float({ nullable: true, resolve: (p) => p.row.lastPrice }),
+    bid: t.float({ nullable: true, resolve: (p) => p.row.bid }),
+    ask: t.float({ nullable: true, resolve: (p) => p.row.ask }),
+    volume: t.float({ resolve: (p) => p.row.volume }),
+    oi: t.float({ resolve: (p) => p.row.oi }),
+    iv: t.float({ nullable: true, description: 'Decimal.', resolve: (p) => p.row.iv }),
+    delta: t.float({ nullable: true, resolve: (p) => p.row.delta }),
+    gamma: t.float({ nullable: true, resolve: (p) => p.row.gamma }),
+    thetaPerDay: t.float({ nullable: true, resolve: (p) => p.row.thetaPerDay }),
+    vegaPerVolPoint: t.float({ nullable: true, resolve: (p) => p.row.vegaPerVolPoint }),
+  }),
+});
+
+const OverviewHistoryEdgeRef = builder
+  .objectRef<Page<Sampled<OverviewRecord>>['edges'][number]>('OverviewHistoryEdge')
+  .implement({
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      node: t.field({ type: OverviewHistoryPointRef, resolve: (e) => e.node }),
+    }),
+  });
+const OverviewHistoryConnectionRef = builder
+  .objectRef<Page<Sampled<OverviewRecord>>>('OverviewHistoryConnection')
+  .implement({
+    fields: (t) => ({
+      edges: t.field({ type: [OverviewHistoryEdgeRef], resolve: (c) => [...c.edges] }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+      totalCount: t.int({
+        description: 'Points in the whole range (after downsampling).',
+        resolve: (c) => c.totalCount,
+      }),
+    }),
+  });
+const ContractHistoryEdgeRef = builder
+  .objectRef<Page<Sampled<ContractRecord>>['edges'][number]>('ContractHistoryEdge')
+  .implement({
+    fields: (t) => ({
+      cursor: t.exposeString('cursor'),
+      node: t.field({ type: ContractHistoryPointRef, resolve: (e) => e.node }),
+    }),
+  });
+const ContractHistoryConnectionRef = builder
+  .objectRef<Page<Sampled<ContractRecord>>>('ContractHistoryConnection')
+  .implement({
+    fields: (t) => ({
+      edges: t.field({ type: [ContractHistoryEdgeRef], resolve: (c) => [...c.edges] }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+      totalCount: t.int({
+        description: 'Points in the whole range (after downsampling).',
+        resolve: (c) => c.totalCount,
+      }),
+    }),
+  });
+
+const badInput = (message: string, argument: string) =>
+  new GraphQLError(message, { extensions: { code: ERROR_CODES.BAD_USER_INPUT, argument } });
+
+function requireHistory(ctx: GraphQLContext): HistoryLoaders {
+  if (ctx.history === null) {
+    throw new GraphQLError(
+      'history is read from the CSV store, which this server does not keep (G6_ENABLE_CSV=false)',
+      {
+        extensions: { code: ERROR_CODES.HISTORY_UNAVAILABLE },
+      },
+    );
+  }
+  return ctx.history;
+}
+
+interface RangeArgs {
+  readonly from: Date;
+  readonly to: Date;
+  readonly intervalSeconds?: number | null;
+  readonly first?: number | null;
+  readonly after?: string | null;
+}
+
+interface Range {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly intervalMs: number | null;
+  readonly first: number;
+  readonly afterMs: number | null;
+}
+
+function validateRange(args: RangeArgs): Range {
+  const fromMs = args.from.getTime();
+  const toMs = args.to.getTime();
+  if (fromMs > toMs) {
+    throw badInput('from must not be after to', 'from');
+  }
+  if (toMs - fromMs > MAX_HISTORY_RANGE_DAYS * 86_400_000) {
+    throw badInput(`the range may span at most ${MAX_HISTORY_RANGE_DAYS} days`, 'to');
+  }
+  const first = args.first ?? 100;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_HISTORY_PAGE) {
+    throw badInput(`first must be a whole number from 1 to ${MAX_HISTORY_PAGE}`, 'first');
+  }
+  const interval = args.intervalSeconds ?? null;
+  if (interval !== null && (!Number.isInteger(interval) || interval < 1 || interval > 86_400)) {
+    throw badInput('intervalSeconds must be a whole number from 1 to 86400', 'intervalSeconds');
+  }
+  const afterMs = args.after == null ? null : decodeCursor(args.after);
+  if (args.after != null && afterMs === null) {
+    throw badInput('after is not a cursor from this connection', 'after');
+  }
+  return { fromMs, toMs, intervalMs: interval === null ? null : interval * 1000, first, afterMs };
+}
+
+/** Stored IST days of the index that overlap [from, to]. */
+async function daysIn(loaders: HistoryLoaders, index: IndexSymbol, range: Range): Promise<string[]> {
+  const first = toIstCompactDate(new Date(range.fromMs));
+  const last = toIstCompactDate(new Date(range.toMs));
+  return (await loaders.source.days(index)).filter((d) => d >= first && d <= last);
+}
+
+builder.queryField('history', (t) =>
+  t.field({
+    type: OverviewHistoryConnectionRef,
+    description:
+      'Stored chain-level history of one index (PCR, max pain, ATM IV, spot, sentiment…), oldest first, from the CSV store. Without `expiry`, each snapshot contributes its nearest expiry (a rolling front-month series). `intervalSeconds` keeps the last snapshot of each interval (aligned on IST midnight).',
+    args: {
+      index: t.arg({ type: IndexSymbolEnum, required: true }),
+      expiry: t.arg({ type: 'Date' }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      intervalSeconds: t.arg.int(),
+      first: t.arg.int({ description: `Page size, 1 to ${MAX_HISTORY_PAGE} (default 100).` }),
+      after: t.arg.string({ description: 'endCursor of the previous page.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const loaders = requireHistory(ctx);
+      const range = validateRange(args);
+      const days = await daysIn(loaders, args.index, range);
+      const rows = (await loaders.overviewDay.loadMany(days.map((day) => ({ index: args.index, day })))).flatMap(
+        (r) => {
+          if (r instanceof Error) {
+            throw r;
+          }
+          return r;
+        },
+      );
+      const inRange = rows.filter((r) => {
+        const ms = r.timestamp.getTime();
+        return ms >= range.fromMs && ms <= range.toMs;
+      });
+      let series: OverviewRecord[];
+      if (args.expiry != null) {
+        series = inRange.filter((r) => r.expiry === args.expiry);
+      } else {
+        // Rows come by (time, expiry): the first of each snapshot is its nearest expiry.
+        series = inRange.filter((r, i) => i === 0 || inRange[i - 1]!.timestamp.getTime() !== r.timestamp.getTime());
+      }
+      const sampled = lastPerBucket(series, (r) => r.timestamp.getTime(), range.intervalMs);
+      return pageAfter(sampled, (p) => p.row.timestamp.getTime(), range.first, range.afterMs);
+    },
+  }),
+);
+
+/** The index a tradingsymbol belongs to: the longest index name it starts with (BANKNIFTY before NIFTY). */
+function indexOfSymbol(tradingsymbol: string): IndexSymbol | undefined {
+  return [...INDEX_SYMBOLS].sort((a, b) => b.length - a.length).find((i) => tradingsymbol.startsWith(i));
+}
+
+builder.queryField('contractHistory', (t) =>
+  t.field({
+    type: ContractHistoryConnectionRef,
+    description:
+      "Stored history of one contract, oldest first, from the CSV store: by `tradingsymbol`, or by `index`, `expiry`, `strike` and `right`. Several in one operation share one read of each day's file.",
+    args: {
+      tradingsymbol: t.arg.string(),
+      index: t.arg({ type: IndexSymbolEnum }),
+      expiry: t.arg({ type: 'Date' }),
+      strike: t.arg.float(),
+      right: t.arg({ type: OptionRightEnum }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      intervalSeconds: t.arg.int(),
+      first: t.arg.int({ description: `Page size, 1 to ${MAX_HISTORY_PAGE} (default 100).` }),
+      after: t.arg.string({ description: 'endCursor of the previous page.' }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const loaders = requireHistory(ctx);
+      const range = validateRange(args);
+      let index: IndexSymbol;
+      let contract: ContractKey;
+      if (args.tradingsymbol != null) {
+        const found = args.index ?? indexOfSymbol(args.tradingsymbol);
+        if (found === undefined) {
+          throw badInput(`${args.tradingsymbol} does not start with an index name; pass index too`, 'tradingsymbol');
+        }
+        index = found;
+        contract = { tradingsymbol: args.tradingsymbol };
+      } else if (args.index != null && args.expiry != null && args.strike != null && args.right != null) {
+        index = args.index;
+        contract = { expiry: args.expiry, strike: args.strike, right: args.right };
+      } else {
+        throw badInput('give tradingsymbol, or index, expiry, strike and right', 'tradingsymbol');
+      }
+      const days = await daysIn(loaders, index, range);
+      const rows = (await loaders.contractDay.loadMany(days.map((day) => ({ index, day, contract })))).flatMap((r) => {
+        if (r instanceof Error) {
+          throw r;
+        }
+        return r;
+      });
+      const inRange = rows.filter((r) => {
+        const ms = r.timestamp.getTime();
+        return ms >= range.fromMs && ms <= range.toMs;
+      });
+      const sampled = lastPerBucket(inRange, (r) => r.timestamp.getTime(), range.intervalMs);
+      return pageAfter(sampled, (p) => p.row.timestamp.getTime(), range.first, range.afterMs);
+    },
+  }),
+);
+
+/** Daily closing IV30 of the stored days before the snapshot's day, within a year. */
+export async function ivHistory(ctx: GraphQLContext, index: IndexSymbol, asOf: Date): Promise<number[]> {
+  if (ctx.history === null) {
+    return [];
+  }
+  const today = toIstDateString(asOf);
+  const openDay = today.replaceAll('-', '');
+  const earliest = addDays(today, -365).replaceAll('-', '');
+  const days = (await ctx.history.source.days(index)).filter((d) => d >= earliest && d < openDay);
+  const closes = await ctx.history.closingIv30.loadMany(days.map((day) => ({ index, day, openDay })));
+  return closes.filter((c): c is number => typeof c === 'number');
+}
