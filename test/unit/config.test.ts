@@ -100,3 +100,54 @@ describe('loadConfig', () => {
     expect(loadConfig({}, ['--help']).kind).toBe('help');
   });
 });
+
+describe('storage configuration', () => {
+  it('enables the Influx sink with the G6.1 variables and names each missing one', () => {
+    const missing = loadConfig({ G6_ENABLE_INFLUXDB: 'true', INFLUXDB_URL: 'http://influx:8086' }, []);
+    expect(missing).toEqual({
+      kind: 'invalid',
+      errors: [
+        'INFLUXDB_TOKEN: required by G6_ENABLE_INFLUXDB=true (an API token with write access to the bucket)',
+        'INFLUXDB_ORG: required by G6_ENABLE_INFLUXDB=true (the organisation)',
+        'INFLUXDB_BUCKET: required by G6_ENABLE_INFLUXDB=true (the bucket (InfluxDB 1.8: database/retention-policy))',
+      ],
+    });
+    const result = loadConfig(
+      {
+        G6_ENABLE_INFLUXDB: 'true',
+        INFLUXDB_URL: 'http://influx:8086/',
+        INFLUXDB_TOKEN: 'secret-token',
+        INFLUXDB_ORG: 'g6',
+        INFLUXDB_BUCKET: 'options_data',
+        G6_SPOOL_MAX_BYTES: '2097152',
+        G6_CSV_COMPRESS: 'true',
+      },
+      [],
+    );
+    expect(result.kind).toBe('config');
+    if (result.kind === 'config') {
+      expect(result.config.influx).toMatchObject({
+        url: 'http://influx:8086',
+        token: 'secret-token',
+        org: 'g6',
+        bucket: 'options_data',
+        spoolMaxBytes: 2_097_152,
+      });
+      expect(result.config.csvCompress).toBe(true);
+    }
+    expect(loadConfig({}, []).kind === 'config' && loadConfig({}, []).config.influx).toBe(null);
+  });
+
+  it('never echoes the Influx token and bounds the spool', () => {
+    const result = loadConfig({ INFLUXDB_TOKEN: ' ', INFLUXDB_URL: 'ftp://x', G6_SPOOL_MAX_BYTES: '10' }, []);
+    expect(result).toEqual({
+      kind: 'invalid',
+      errors: [
+        'INFLUXDB_URL="ftp://x": expected a URL starting http:// or https://',
+        'G6_SPOOL_MAX_BYTES="10": expected a whole number from 1048576 to 1099511627776',
+      ],
+    });
+    const secret = loadConfig({ INFLUXDB_TOKEN: 'x'.repeat(5), G6_ENABLE_INFLUXDB: 'maybe' }, []);
+    expect(JSON.stringify(secret)).not.toContain('xxxxx');
+  });
+});
