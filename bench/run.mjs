@@ -45,7 +45,7 @@ const BENCH_SETTINGS = {
   holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
   staleAfterMs: 600_000,
 };
-const G61 = { atmCollectionMsPer10Strikes: 150, greeksMsPerOption: 5, csvMsPer100Records: 25 };
+const G61 = { atmCollectionMsPer10Strikes: 150, greeksMsPerOption: 5, csvMsPer100Records: 25, influxMsPer100Points: 35 };
 
 /** Median wall time of `repeats` runs after one warm-up run. */
 function medianMs(repeats, body) {
@@ -367,6 +367,9 @@ rmSync(csvDir, { recursive: true, force: true });
 const csvRowsPerSnapshot =
   csvSnapshots[0].chains.reduce((n, c) => n + c.summary.contractCount, 0) + csvSnapshots[0].chains.length;
 
+const { measureStorage } = await import('./storage.mjs');
+const storage = await measureStorage(BENCH_SETTINGS, START.getTime());
+
 const { measureTickLatency } = await import('./tick-latency.mjs');
 const tickLatency = await measureTickLatency();
 
@@ -406,6 +409,11 @@ const results = {
     msPerSnapshotWithDatasync: csvMs,
     msPer100Rows: (csvMs / csvRowsPerSnapshot) * 100,
     speedupVsG61: G61.csvMsPer100Records / ((csvMs / csvRowsPerSnapshot) * 100),
+  },
+  storage: {
+    ...storage,
+    csvSpeedupVsG61: G61.csvMsPer100Records / storage.csvAppend10kRows.msPer100Rows,
+    influxSpeedupVsG61: G61.influxMsPer100Points / storage.influxEncodeAndSpool10kPoints.msPer100Points,
   },
   tickToSubscriber: tickLatency,
   g61Published: G61,
