@@ -45,7 +45,12 @@ const BENCH_SETTINGS = {
   holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
   staleAfterMs: 600_000,
 };
-const G61 = { atmCollectionMsPer10Strikes: 150, greeksMsPerOption: 5, csvMsPer100Records: 25, influxMsPer100Points: 35 };
+const G61 = {
+  atmCollectionMsPer10Strikes: 150,
+  greeksMsPerOption: 5,
+  csvMsPer100Records: 25,
+  influxMsPer100Points: 35,
+};
 
 /** Median wall time of `repeats` runs after one warm-up run. */
 function medianMs(repeats, body) {

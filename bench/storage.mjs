@@ -1,5 +1,5 @@
 /**
- * Storage figures for bench/results.json: CSV append (100 and 10,000 rows, each snapshot one write +
+ * Storage figures for bench/results.json: CSV append (one ~100-row snapshot and 10,000 rows, each snapshot one write +
  * fdatasync), Influx line encoding + spool append (100 and 10,000 points, fsynced), and reading back one
  * full stored day (a NIFTY session at the live 30 s cadence) the way `history` and `contractHistory` do.
  */
@@ -129,16 +129,38 @@ export async function measureStorage(settings, startMs) {
   const one = await history.contractsDay('NIFTY', day, [{ tradingsymbol: symbols[0] }]);
   const oneContractMs = performance.now() - started;
   started = performance.now();
-  await history.contractsDay('NIFTY', day, symbols.map((tradingsymbol) => ({ tradingsymbol })));
+  await history.contractsDay(
+    'NIFTY',
+    day,
+    symbols.map((tradingsymbol) => ({ tradingsymbol })),
+  );
   const tenContractsMs = performance.now() - started;
   rmSync(dayDir, { recursive: true, force: true });
 
   const per100 = (ms, rows) => (ms / rows) * 100;
   return {
-    csvAppend100Rows: { rows: hundred.rows, snapshots: hundred.snapshots.length, ms: csv100, msPer100Rows: per100(csv100, hundred.rows) },
-    csvAppend10kRows: { rows: many.rows, snapshots: many.snapshots.length, ms: csv10k, msPer100Rows: per100(csv10k, many.rows) },
-    influxEncodeAndSpool100Points: { points: lp100.points, ms: lp100.ms, msPer100Points: per100(lp100.ms, lp100.points) },
-    influxEncodeAndSpool10kPoints: { points: lp10k.points, ms: lp10k.ms, msPer100Points: per100(lp10k.ms, lp10k.points) },
+    csvAppendSmallSnapshot: {
+      rows: hundred.rows,
+      snapshots: hundred.snapshots.length,
+      ms: csv100,
+      msPer100Rows: per100(csv100, hundred.rows),
+    },
+    csvAppend10kRows: {
+      rows: many.rows,
+      snapshots: many.snapshots.length,
+      ms: csv10k,
+      msPer100Rows: per100(csv10k, many.rows),
+    },
+    influxEncodeAndSpoolSmallSnapshot: {
+      points: lp100.points,
+      ms: lp100.ms,
+      msPer100Points: per100(lp100.ms, lp100.points),
+    },
+    influxEncodeAndSpool10kPoints: {
+      points: lp10k.points,
+      ms: lp10k.ms,
+      msPer100Points: per100(lp10k.ms, lp10k.points),
+    },
     fullDayRead: {
       what: 'NIFTY, 750 snapshots (09:15–15:30 IST at 30 s), ±30 strikes, all open expiries',
       writeDayMs,

@@ -26,7 +26,7 @@ import { createServer } from './server/create-server.ts';
 import { createCsvSink } from './sinks/csv-sink.ts';
 import { createFanOutSink } from './sinks/fan-out-sink.ts';
 import { createInfluxSink } from './sinks/influx-sink.ts';
-import type { SnapshotSink } from './sinks/snapshot-sink.ts';
+import { HeldForRetryError, type SnapshotSink } from './sinks/snapshot-sink.ts';
 import { createSnapshotPubSub } from './store/snapshot-pubsub.ts';
 import { createSnapshotStore } from './store/snapshot-store.ts';
 
@@ -230,7 +230,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         metrics?.sinkWriteDuration.observe({ sink: outcome.sink }, outcome.durationMs / 1000);
         if (!outcome.ok) {
           metrics?.sinkWriteFailures.inc({ sink: outcome.sink });
-          collectorLogger.warn({ index, sink: outcome.sink, err: outcome.error }, 'sink write failed');
+          // A held snapshot is not lost and the sink raised its alert once; each later one is detail.
+          const level = outcome.error instanceof HeldForRetryError ? 'debug' : 'warn';
+          collectorLogger[level]({ index, sink: outcome.sink, err: outcome.error }, 'sink write failed');
         }
       }
       const nearest = result.snapshot.chains[0];

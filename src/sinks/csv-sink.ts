@@ -7,7 +7,7 @@ import { toIstCompactDate } from '../domain/ist-time.ts';
 import { type CsvDayFiles, type DayRecovery, isBroken, openCsvDay } from './csv-day-files.ts';
 import { type RenderedSnapshot, renderSnapshot } from './csv-rows.ts';
 import { gzipCsvFile } from './gzip-file.ts';
-import type { SnapshotSink } from './snapshot-sink.ts';
+import { HeldForRetryError, type SnapshotSink } from './snapshot-sink.ts';
 
 export interface CsvSinkEvents {
   onRowsWritten?(file: 'options' | 'overview', rows: number): void;
@@ -182,7 +182,7 @@ export function createCsvSink(options: CsvSinkOptions): SnapshotSink & {
           await files.close();
         }
         markDown(error);
-        const queuedError = new Error(
+        const queuedError = new HeldForRetryError(
           `csv write failed (${describe(error)}); held for retry with ${queue.length - 1} later snapshot(s)`,
           { cause: error },
         );

@@ -17,3 +17,11 @@ export interface SnapshotSink {
   /** Flushes and releases files/sockets. */
   close(): Promise<void>;
 }
+
+/** A write that failed but is not lost: the sink holds the snapshot and writes it once it can. */
+export class HeldForRetryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HeldForRetryError';
+  }
+}

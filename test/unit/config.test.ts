@@ -135,7 +135,8 @@ describe('storage configuration', () => {
       });
       expect(result.config.csvCompress).toBe(true);
     }
-    expect(loadConfig({}, []).kind === 'config' && loadConfig({}, []).config.influx).toBe(null);
+    const defaults = loadConfig({}, []);
+    expect(defaults.kind === 'config' ? defaults.config.influx : 'not a config').toBe(null);
   });
 
   it('never echoes the Influx token and bounds the spool', () => {
