@@ -1,3 +1,4 @@
+import type { ObjectRef } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { ERROR_CODES } from '../domain/errors.ts';
 import { INDEX_SYMBOLS, type IndexSymbol } from '../domain/indices.ts';
@@ -71,19 +72,17 @@ const ContractHistoryPointRef = builder.objectRef<Sampled<ContractRecord>>('Cont
   }),
 });
 
-const OverviewHistoryEdgeRef = builder
-  .objectRef<Page<Sampled<OverviewRecord>>['edges'][number]>('OverviewHistoryEdge')
-  .implement({
+/** A Relay connection type over sampled points, with its edge type (`<name>Edge`, `<name>Connection`). */
+function connectionOf<T>(name: string, nodeRef: ObjectRef<(typeof builder)['$inferSchemaTypes'], Sampled<T>>) {
+  const edge = builder.objectRef<Page<Sampled<T>>['edges'][number]>(`${name}Edge`).implement({
     fields: (t) => ({
       cursor: t.exposeString('cursor'),
-      node: t.field({ type: OverviewHistoryPointRef, resolve: (e) => e.node }),
+      node: t.field({ type: nodeRef, resolve: (e) => e.node }),
     }),
   });
-const OverviewHistoryConnectionRef = builder
-  .objectRef<Page<Sampled<OverviewRecord>>>('OverviewHistoryConnection')
-  .implement({
+  return builder.objectRef<Page<Sampled<T>>>(`${name}Connection`).implement({
     fields: (t) => ({
-      edges: t.field({ type: [OverviewHistoryEdgeRef], resolve: (c) => [...c.edges] }),
+      edges: t.field({ type: [edge], resolve: (c) => [...c.edges] }),
       pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
       totalCount: t.int({
         description: 'Points in the whole range (after downsampling).',
@@ -91,26 +90,21 @@ const OverviewHistoryConnectionRef = builder
       }),
     }),
   });
-const ContractHistoryEdgeRef = builder
-  .objectRef<Page<Sampled<ContractRecord>>['edges'][number]>('ContractHistoryEdge')
-  .implement({
-    fields: (t) => ({
-      cursor: t.exposeString('cursor'),
-      node: t.field({ type: ContractHistoryPointRef, resolve: (e) => e.node }),
-    }),
+}
+
+const OverviewHistoryConnectionRef = connectionOf<OverviewRecord>('OverviewHistory', OverviewHistoryPointRef);
+const ContractHistoryConnectionRef = connectionOf<ContractRecord>('ContractHistory', ContractHistoryPointRef);
+
+/** Rows of the loaded days inside [from, to]; a failed day load fails the field. */
+function inRange<T extends { timestamp: Date }>(loaded: ReadonlyArray<readonly T[] | Error>, range: Range): T[] {
+  return loaded.flat().filter((r): r is T => {
+    if (r instanceof Error) {
+      throw r;
+    }
+    const ms = r.timestamp.getTime();
+    return ms >= range.fromMs && ms <= range.toMs;
   });
-const ContractHistoryConnectionRef = builder
-  .objectRef<Page<Sampled<ContractRecord>>>('ContractHistoryConnection')
-  .implement({
-    fields: (t) => ({
-      edges: t.field({ type: [ContractHistoryEdgeRef], resolve: (c) => [...c.edges] }),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
-      totalCount: t.int({
-        description: 'Points in the whole range (after downsampling).',
-        resolve: (c) => c.totalCount,
-      }),
-    }),
-  });
+}
 
 const badInput = (message: string, argument: string) =>
   new GraphQLError(message, { extensions: { code: ERROR_CODES.BAD_USER_INPUT, argument } });
@@ -258,17 +252,8 @@ builder.queryField('contractHistory', (t) =>
         throw badInput('give tradingsymbol, or index, expiry, strike and right', 'tradingsymbol');
       }
       const days = await daysIn(loaders, index, range);
-      const rows = (await loaders.contractDay.loadMany(days.map((day) => ({ index, day, contract })))).flatMap((r) => {
-        if (r instanceof Error) {
-          throw r;
-        }
-        return r;
-      });
-      const inRange = rows.filter((r) => {
-        const ms = r.timestamp.getTime();
-        return ms >= range.fromMs && ms <= range.toMs;
-      });
-      const sampled = lastPerBucket(inRange, (r) => r.timestamp.getTime(), range.intervalMs);
+      const rows = inRange(await loaders.contractDay.loadMany(days.map((day) => ({ index, day, contract }))), range);
+      const sampled = lastPerBucket(rows, (r) => r.timestamp.getTime(), range.intervalMs);
       return pageAfter(sampled, (p) => p.row.timestamp.getTime(), range.first, range.afterMs);
     },
   }),
