@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkCsvDay } from '../helpers/csv-check.ts';
@@ -45,11 +45,7 @@ describe('CSV store on a full disk', () => {
     const metrics = await (await fetch(`${app.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/g6_sink_up\{sink="csv"\} 0/);
     expect(Number(/g6_sink_backlog_snapshots\{sink="csv"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
-    // No file is left with a torn row while the disk is full.
     const day = readdirSync(join(disk.dir, 'csv', 'NIFTY'))[0]!;
-    for (const file of ['options.csv', 'overview.csv']) {
-      expect(readFileSync(join(disk.dir, 'csv', 'NIFTY', day, file), 'utf8').endsWith('\n')).toBe(true);
-    }
 
     rmSync(join(disk.dir, 'filler'));
     await app.waitForLog((l) => l.alert === 'csv_sink_recovered');
@@ -60,6 +56,8 @@ describe('CSV store on a full disk', () => {
       .map((t) => JSON.parse(t) as Record<string, unknown>)
       .filter((l) => l.msg === 'collected')
       .map((l) => l.observedAt as string);
+    // The day stayed open through the outage, so no start-up recovery ran: whole files here mean every
+    // failed append was rolled back by the sink itself.
     const stored = checkCsvDay(disk.dir, 'NIFTY', day).snapshots;
     // Every snapshot collected, before, during and after the outage, is stored once and in order.
     expect(collected.filter((t) => !stored.includes(t))).toEqual([]);
