@@ -43,7 +43,8 @@ function takeRows(snapshots, rows) {
       break;
     }
     out.push(s);
-    total += renderSnapshot(s).optionsRows + renderSnapshot(s).overviewRows;
+    const rendered = renderSnapshot(s);
+    total += rendered.optionsRows + rendered.overviewRows;
   }
   return { snapshots: out, rows: total };
 }

@@ -215,3 +215,17 @@ export interface VolatilitySurfaceRow {
   /** Strikes where the smile's call prices break convexity or monotonicity in strike. */
   readonly butterflyArbitrageStrikes: readonly number[];
 }
+
+/** Every quoted contract of a chain, strike by strike, call before put. */
+export function* contractsOf(
+  chain: ChainSnapshot,
+): Generator<{ readonly strike: number; readonly right: 'CE' | 'PE'; readonly contract: AnalyzedContract }> {
+  for (const row of chain.strikes) {
+    if (row.call !== null) {
+      yield { strike: row.strike, right: 'CE', contract: row.call };
+    }
+    if (row.put !== null) {
+      yield { strike: row.strike, right: 'PE', contract: row.put };
+    }
+  }
+}

@@ -192,6 +192,36 @@ function getterFor(header: readonly string[]): (fields: readonly string[]) => Ro
   };
 }
 
+/**
+ * The rows of one kind of file in a day folder (every file, each parsed by its own header, plain files
+ * only up to their last complete line). `keep`, built from a file's header, skips lines before the
+ * full parse.
+ */
+async function* rowsOfDay(
+  dir: string,
+  kind: 'options' | 'overview',
+  keep?: (header: readonly string[]) => (line: string) => boolean,
+): AsyncGenerator<Row> {
+  if (!existsSync(dir)) {
+    return;
+  }
+  for (const file of filesOf(await readdir(dir), kind)) {
+    const path = join(dir, file);
+    const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(path);
+    let get: ((fields: readonly string[]) => Row) | null = null;
+    let wanted: (line: string) => boolean = () => true;
+    for await (const line of linesOf(path, 0, end)) {
+      if (get === null) {
+        const header = parseCsvLine(line);
+        get = getterFor(header);
+        wanted = keep?.(header) ?? wanted;
+      } else if (line.length > 0 && wanted(line)) {
+        yield get(parseCsvLine(line));
+      }
+    }
+  }
+}
+
 async function headerOf(path: string): Promise<string[]> {
   for await (const line of linesOf(path)) {
     return parseCsvLine(line);
@@ -332,21 +362,13 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
       if (day < openDay && closes.has(key)) {
         return closes.get(key)!;
       }
-      const dir = join(root, index, day);
-      const rows = existsSync(dir)
-        ? (
-            await Promise.all(
-              filesOf(await readdir(dir), 'overview').map(async (f) =>
-                readOverviewFile(
-                  join(dir, f),
-                  0,
-                  f.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(join(dir, f)),
-                  null,
-                ),
-              ),
-            )
-          ).flat()
-        : [];
+      const rows: OverviewRecord[] = [];
+      for await (const get of rowsOfDay(join(root, index, day), 'overview')) {
+        const row = toOverview(get);
+        if (row !== null) {
+          rows.push(row);
+        }
+      }
       const lastMs = Math.max(...rows.map((r) => r.timestamp.getTime()));
       const close = constantMaturityIv(
         rows
@@ -361,65 +383,39 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
     },
 
     async allContractsDay(index, day) {
-      const dir = join(root, index, day);
-      if (!existsSync(dir)) {
-        return [];
-      }
       const rows: ContractRecord[] = [];
-      for (const file of filesOf(await readdir(dir), 'options')) {
-        const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(join(dir, file));
-        let get: ((fields: readonly string[]) => Row) | null = null;
-        for await (const line of linesOf(join(dir, file), 0, end)) {
-          if (get === null) {
-            get = getterFor(parseCsvLine(line));
-            continue;
-          }
-          const row = line.length === 0 ? null : toContract(get(parseCsvLine(line)));
-          if (row !== null) {
-            rows.push(row);
-          }
+      for await (const get of rowsOfDay(join(root, index, day), 'options')) {
+        const row = toContract(get);
+        if (row !== null) {
+          rows.push(row);
         }
       }
       return rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     },
 
     async contractsDay(index, day, keys) {
-      const dir = join(root, index, day);
       const found = new Map<string, ContractRecord[]>(keys.map((k) => [contractKeyId(k), []]));
-      if (!existsSync(dir) || keys.length === 0) {
+      if (keys.length === 0) {
         return found;
       }
       const bySymbol = new Set(keys.flatMap((k) => ('tradingsymbol' in k ? [k.tradingsymbol] : [])));
       const byTerms = new Set(
         keys.flatMap((k) => ('tradingsymbol' in k ? [] : [`${k.expiry},${k.strike},${k.right}`])),
       );
-      for (const file of filesOf(await readdir(dir), 'options')) {
-        let get: ((fields: readonly string[]) => Row) | null = null;
-        let termsAt: [number, number, number, number] = [2, 3, 4, 5];
-        const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(join(dir, file));
-        for await (const line of linesOf(join(dir, file), 0, end)) {
-          if (get === null) {
-            const header = parseCsvLine(line);
-            get = getterFor(header);
-            termsAt = [
-              header.indexOf('expiry'),
-              header.indexOf('strike'),
-              header.indexOf('option_type'),
-              header.indexOf('tradingsymbol'),
-            ];
-            continue;
-          }
-          // Cheap test on the leading fields (never quoted) before a full parse.
-          const head = line.split(',', Math.max(...termsAt) + 1);
-          const symbol = head[termsAt[3]]!;
-          const terms = `${head[termsAt[0]]},${Number(head[termsAt[1]])},${head[termsAt[2]]}`;
-          if (!bySymbol.has(symbol) && !byTerms.has(terms)) {
-            continue;
-          }
-          const row = toContract(get(parseCsvLine(line)));
-          if (row === null) {
-            continue;
-          }
+      // Cheap test on the leading fields (never quoted) before a full parse.
+      const keep = (header: readonly string[]) => {
+        const [expiry, strike, right, symbol] = ['expiry', 'strike', 'option_type', 'tradingsymbol'].map((name) =>
+          header.indexOf(name),
+        ) as [number, number, number, number];
+        const fields = Math.max(expiry, strike, right, symbol) + 1;
+        return (line: string) => {
+          const head = line.split(',', fields);
+          return bySymbol.has(head[symbol]!) || byTerms.has(`${head[expiry]},${Number(head[strike])},${head[right]}`);
+        };
+      };
+      for await (const get of rowsOfDay(join(root, index, day), 'options', keep)) {
+        const row = toContract(get);
+        if (row !== null) {
           found.get(`s:${row.tradingsymbol}`)?.push(row);
           found.get(`t:${row.expiry}:${row.strike}:${row.right}`)?.push(row);
         }

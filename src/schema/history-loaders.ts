@@ -33,7 +33,12 @@ export function createHistoryLoaders(source: CsvHistory): HistoryLoaders {
         const groups = new Map<string, ContractDayKey[]>();
         for (const key of keys) {
           const group = `${key.index}/${key.day}`;
-          groups.set(group, [...(groups.get(group) ?? []), key]);
+          const members = groups.get(group);
+          if (members === undefined) {
+            groups.set(group, [key]);
+          } else {
+            members.push(key);
+          }
         }
         const results = new Map<string, Map<string, ContractRecord[]>>();
         await Promise.all(

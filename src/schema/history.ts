@@ -168,6 +168,15 @@ async function daysIn(loaders: HistoryLoaders, index: IndexSymbol, range: Range)
   return (await loaders.source.days(index)).filter((d) => d >= first && d <= last);
 }
 
+/** The range and paging arguments both history fields take. */
+const rangeArgs = builder.args((t) => ({
+  from: t.field({ type: 'DateTime', required: true }),
+  to: t.field({ type: 'DateTime', required: true }),
+  intervalSeconds: t.int(),
+  first: t.int({ description: `Page size, 1 to ${MAX_HISTORY_PAGE} (default 100).` }),
+  after: t.string({ description: 'endCursor of the previous page.' }),
+}));
+
 builder.queryField('history', (t) =>
   t.field({
     type: OverviewHistoryConnectionRef,
@@ -176,11 +185,7 @@ builder.queryField('history', (t) =>
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date' }),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true }),
-      intervalSeconds: t.arg.int(),
-      first: t.arg.int({ description: `Page size, 1 to ${MAX_HISTORY_PAGE} (default 100).` }),
-      after: t.arg.string({ description: 'endCursor of the previous page.' }),
+      ...rangeArgs,
     },
     resolve: async (_root, args, ctx) => {
       const loaders = requireHistory(ctx);
@@ -227,11 +232,7 @@ builder.queryField('contractHistory', (t) =>
       expiry: t.arg({ type: 'Date' }),
       strike: t.arg.float(),
       right: t.arg({ type: OptionRightEnum }),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true }),
-      intervalSeconds: t.arg.int(),
-      first: t.arg.int({ description: `Page size, 1 to ${MAX_HISTORY_PAGE} (default 100).` }),
-      after: t.arg.string({ description: 'endCursor of the previous page.' }),
+      ...rangeArgs,
     },
     resolve: async (_root, args, ctx) => {
       const loaders = requireHistory(ctx);

@@ -218,9 +218,7 @@ function dayFiles(
           await overview.truncate(before.overview);
           await Promise.all([options.datasync(), overview.datasync()]);
         } catch {
-          broken = new Error('CSV day files could not be rolled back after a failed write; reopen to recover', {
-            cause: error,
-          });
+          broken = new DayFilesBrokenError(error);
         }
         throw error;
       }
@@ -237,7 +235,10 @@ function dayFiles(
   };
 }
 
-/** True when the files of this day need reopening (a rollback failed). */
-export function isBroken(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('CSV day files could not be rolled back');
+/** A failed append could not be rolled back: the day must be reopened (and recovered) before more writes. */
+export class DayFilesBrokenError extends Error {
+  constructor(cause: unknown) {
+    super('CSV day files could not be rolled back after a failed write; reopen to recover', { cause });
+    this.name = 'DayFilesBrokenError';
+  }
 }

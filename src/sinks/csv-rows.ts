@@ -1,5 +1,5 @@
 import { INDEX_SYMBOLS } from '../domain/indices.ts';
-import type { AnalyzedContract, ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
+import { type AnalyzedContract, type ChainSnapshot, contractsOf, type IndexSnapshot } from '../domain/snapshot.ts';
 import { type CsvCell, toCsvLine } from './csv-format.ts';
 
 /**
@@ -286,22 +286,14 @@ export function renderSnapshot(snapshot: IndexSnapshot): RenderedSnapshot {
       }
       continue;
     }
-    for (const row of chain.strikes) {
-      for (const [right, contract] of [
-        ['CE', row.call],
-        ['PE', row.put],
-      ] as const) {
-        if (contract === null) {
-          continue;
-        }
-        const cells = contractCells(timestamp, chain, row.strike, right, contract);
-        const problem = rowProblem(OPTIONS_COLUMNS, cells);
-        if (problem === null) {
-          options += toCsvLine(cells);
-          optionsRows += 1;
-        } else {
-          rejected.push({ file: 'options', reason: problem });
-        }
+    for (const { strike, right, contract } of contractsOf(chain)) {
+      const cells = contractCells(timestamp, chain, strike, right, contract);
+      const problem = rowProblem(OPTIONS_COLUMNS, cells);
+      if (problem === null) {
+        options += toCsvLine(cells);
+        optionsRows += 1;
+      } else {
+        rejected.push({ file: 'options', reason: problem });
       }
     }
     overview += toCsvLine(header);

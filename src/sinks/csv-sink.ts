@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { IndexSymbol } from '../domain/indices.ts';
 import { toIstCompactDate } from '../domain/ist-time.ts';
-import { type CsvDayFiles, type DayRecovery, isBroken, openCsvDay } from './csv-day-files.ts';
+import { type CsvDayFiles, DayFilesBrokenError, type DayRecovery, openCsvDay } from './csv-day-files.ts';
 import { type RenderedSnapshot, renderSnapshot } from './csv-rows.ts';
 import { gzipCsvFile } from './gzip-file.ts';
 import { HeldForRetryError, type SnapshotSink } from './snapshot-sink.ts';
@@ -177,7 +177,7 @@ export function createCsvSink(options: CsvSinkOptions): SnapshotSink & {
         written = (await files.append(pending.rendered)).written;
       } catch (error) {
         const files = days.get(index);
-        if (files !== undefined && (isBroken(error) || files.day !== pending.day)) {
+        if (files !== undefined && (error instanceof DayFilesBrokenError || files.day !== pending.day)) {
           days.delete(index);
           await files.close();
         }

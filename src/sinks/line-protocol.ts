@@ -1,4 +1,4 @@
-import type { IndexSnapshot } from '../domain/snapshot.ts';
+import { contractsOf, type IndexSnapshot } from '../domain/snapshot.ts';
 
 /**
  * InfluxDB line protocol for a snapshot, in the G6.1 layout so its Grafana queries keep working:
@@ -93,48 +93,40 @@ export function snapshotToLineProtocol(snapshot: IndexSnapshot): string[] {
         ),
       );
     }
-    for (const row of chain.strikes) {
-      for (const [right, contract] of [
-        ['CE', row.call],
-        ['PE', row.put],
-      ] as const) {
-        if (contract === null) {
-          continue;
-        }
-        const { quote, analytics } = contract;
-        const fields = fieldsText(
-          [
-            ['last_price', quote.lastPrice],
-            ['bid', quote.bid],
-            ['ask', quote.ask],
-            ['iv', analytics.iv],
-            ['delta', analytics.delta],
-            ['gamma', analytics.gamma],
-            ['theta', analytics.thetaPerDay],
-            ['vega', analytics.vegaPerVolPoint],
-            ['rho', analytics.rhoPerRatePoint],
-          ],
-          [
-            ['volume', quote.volume],
-            ['oi', quote.oi],
-          ],
+    for (const { strike, right, contract } of contractsOf(chain)) {
+      const { quote, analytics } = contract;
+      const fields = fieldsText(
+        [
+          ['last_price', quote.lastPrice],
+          ['bid', quote.bid],
+          ['ask', quote.ask],
+          ['iv', analytics.iv],
+          ['delta', analytics.delta],
+          ['gamma', analytics.gamma],
+          ['theta', analytics.thetaPerDay],
+          ['vega', analytics.vegaPerVolPoint],
+          ['rho', analytics.rhoPerRatePoint],
+        ],
+        [
+          ['volume', quote.volume],
+          ['oi', quote.oi],
+        ],
+      );
+      if (fields.length > 0) {
+        // Tags in key order: Influx sorts them anyway, and sorted input is its fast path.
+        lines.push(
+          line(
+            'options',
+            [
+              ['expiry', chain.expiry],
+              ['index', chain.index],
+              ['option_type', right],
+              ['strike', String(strike)],
+            ],
+            fields,
+            timestampMs,
+          ),
         );
-        if (fields.length > 0) {
-          // Tags in key order: Influx sorts them anyway, and sorted input is its fast path.
-          lines.push(
-            line(
-              'options',
-              [
-                ['expiry', chain.expiry],
-                ['index', chain.index],
-                ['option_type', right],
-                ['strike', String(row.strike)],
-              ],
-              fields,
-              timestampMs,
-            ),
-          );
-        }
       }
     }
   }

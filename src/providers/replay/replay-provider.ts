@@ -104,7 +104,12 @@ export function createReplayProvider(options: ReplayOptions): MarketDataProvider
       const map = new Map<number, T[]>();
       for (const row of rows) {
         const t = row.timestamp.getTime();
-        map.set(t, [...(map.get(t) ?? []), row]);
+        const rows = map.get(t);
+        if (rows === undefined) {
+          map.set(t, [row]);
+        } else {
+          rows.push(row);
+        }
       }
       return map;
     };
