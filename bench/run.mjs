@@ -15,10 +15,15 @@ import {
   impliedVolatility,
   impliedVolatilityBatch,
 } from '../dist/analytics/index.js';
-import { buildIndexSnapshot } from '../dist/collectors/collect-once.js';
+import { buildIndexSnapshot, tradingDayOf } from '../dist/collectors/collect-once.js';
 import { DayBaselines } from '../dist/collectors/day-baselines.js';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../dist/domain/calendar/default-calendar.js';
 import { INDEX_SPECS } from '../dist/domain/indices.js';
-import { DEFAULT_MARKET_HOLIDAYS } from '../dist/domain/market-holidays.js';
+import { createSimulatedSessionClock } from '../dist/domain/market-clock.js';
+
+// The simulated market's own session clock: it trades (and the bench measures) at any hour.
+const BENCH_CLOCK = createSimulatedSessionClock(DEFAULT_EXCHANGE_CALENDAR);
+
 import { createRandomStream } from '../dist/providers/simulated/random.js';
 import { SimulatedIndexMarket } from '../dist/providers/simulated/simulated-market.js';
 import { createCsvSink } from '../dist/sinks/csv-sink.js';
@@ -42,7 +47,7 @@ const BENCH_SETTINGS = {
     priceRule: 'MID_ELSE_LAST',
   },
   strikesAroundAtm: 30,
-  holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+  clock: BENCH_CLOCK,
   staleAfterMs: 600_000,
 };
 const G61 = {
@@ -321,7 +326,7 @@ function collectionCycle(strikesAroundAtm) {
   const market = new SimulatedIndexMarket({
     spec: INDEX_SPECS.NIFTY,
     seed: 'bench',
-    holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+    clock: BENCH_CLOCK,
     rate: RATE,
     dividendYield: 0,
   });
@@ -332,7 +337,7 @@ function collectionCycle(strikesAroundAtm) {
   const cycle = () => {
     const data = market.advance(new Date(START.getTime() + step * 2000));
     step++;
-    const snapshot = buildIndexSnapshot(data, step, settings, baselines.observe(data));
+    const snapshot = buildIndexSnapshot(data, step, settings, baselines.observe(data, tradingDayOf(settings, data)));
     contracts = snapshot.chains.reduce((n, c) => n + c.summary.contractCount, 0);
   };
   for (let i = 0; i < 20; i++) {
@@ -355,7 +360,7 @@ const csv = createCsvSink({ dataDir: csvDir });
 const csvMarket = new SimulatedIndexMarket({
   spec: INDEX_SPECS.NIFTY,
   seed: 'bench-csv',
-  holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+  clock: BENCH_CLOCK,
   rate: RATE,
   dividendYield: 0,
 });

@@ -6,10 +6,15 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildIndexSnapshot } from '../dist/collectors/collect-once.js';
+import { buildIndexSnapshot, tradingDayOf } from '../dist/collectors/collect-once.js';
 import { DayBaselines } from '../dist/collectors/day-baselines.js';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../dist/domain/calendar/default-calendar.js';
 import { INDEX_SPECS } from '../dist/domain/indices.js';
-import { DEFAULT_MARKET_HOLIDAYS } from '../dist/domain/market-holidays.js';
+import { createSimulatedSessionClock } from '../dist/domain/market-clock.js';
+
+// The simulated market's own session clock: it trades (and the bench measures) at any hour.
+const BENCH_CLOCK = createSimulatedSessionClock(DEFAULT_EXCHANGE_CALENDAR);
+
 import { createCsvHistory } from '../dist/history/csv-history.js';
 import { SimulatedIndexMarket } from '../dist/providers/simulated/simulated-market.js';
 import { renderSnapshot } from '../dist/sinks/csv-rows.js';
@@ -21,14 +26,14 @@ function snapshotsOf(index, count, settings, startMs, stepMs) {
   const market = new SimulatedIndexMarket({
     spec: INDEX_SPECS[index],
     seed: `bench-storage-${index}`,
-    holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+    clock: BENCH_CLOCK,
     rate: settings.conventions.rate,
     dividendYield: 0,
   });
   const baselines = new DayBaselines();
   return Array.from({ length: count }, (_, i) => {
     const data = market.advance(new Date(startMs + i * stepMs));
-    return buildIndexSnapshot(data, i + 1, settings, baselines.observe(data));
+    return buildIndexSnapshot(data, i + 1, settings, baselines.observe(data, tradingDayOf(settings, data)));
   });
 }
 

@@ -29,13 +29,14 @@ export async function measureTickLatency() {
   const unregister = register();
   const { FakeKite } = await import('../test/fake-kite/fake-kite-server.ts');
   const { loadRealDump } = await import('../test/fake-kite/dump.ts');
-  const { DEFAULT_MARKET_HOLIDAYS } = await import('../dist/domain/market-holidays.js');
+  const { DEFAULT_EXCHANGE_CALENDAR } = await import('../dist/domain/calendar/default-calendar.js');
+  const { createSimulatedSessionClock } = await import('../dist/domain/market-clock.js');
   const accessToken = randomBytes(16).toString('hex');
   const fake = new FakeKite({
     apiKey: 'benchkey',
     apiSecret: 'benchsecret',
     accessToken,
-    holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+    clock: createSimulatedSessionClock(DEFAULT_EXCHANGE_CALENDAR),
     dumpCsv: loadRealDump(),
   });
   await fake.start(0);
@@ -51,6 +52,8 @@ export async function measureTickLatency() {
       KITE_ACCESS_TOKEN: accessToken,
       G6_KITE_ROOT: fake.restUrl,
       G6_KITE_TICKER_ROOT: fake.tickerUrl,
+      // The fake trades at any hour; G6 must not rest for the exchange's night.
+      G6_COLLECT_OUTSIDE_HOURS: 'true',
     },
     [],
   );

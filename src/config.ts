@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { type CalendarOverride, parseCalendarOverride } from './domain/calendar/calendar-data.ts';
 import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
 import { isIsoDate } from './domain/ist-time.ts';
-import { DEFAULT_MARKET_HOLIDAYS } from './domain/market-holidays.ts';
 import type { PricingConventions } from './domain/snapshot.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -27,7 +28,14 @@ export interface Config {
   /** Server-default pricing conventions (rate and dividend yield above included); queries may override. */
   readonly conventions: PricingConventions;
   readonly staleQuoteMs: number;
-  readonly marketHolidays: readonly string[];
+  /** G6_MARKET_HOLIDAYS: replaces every segment's built-in holidays; null keeps the calendar's. */
+  readonly marketHolidays: readonly string[] | null;
+  /** G6_MARKET_CALENDAR_FILE, parsed: session times and years laid over the built-in calendar. */
+  readonly calendarOverride: CalendarOverride | null;
+  /** G6_SIM_CLOCK: the simulated market's own session clock (SESSION) or the exchanges' calendar (EXCHANGE). */
+  readonly simulatedClock: 'SESSION' | 'EXCHANGE';
+  /** G6_COLLECT_OUTSIDE_HOURS: live providers keep collecting while the market is closed. */
+  readonly collectOutsideHours: boolean;
   readonly csvEnabled: boolean;
   /** Gzip each CSV day once it is closed. */
   readonly csvCompress: boolean;
@@ -180,6 +188,14 @@ const ENV_SCHEMA = z.object({
     )
     .refine((list) => list.every(isIsoDate), { error: 'expected comma-separated dates YYYY-MM-DD' })
     .optional(),
+  G6_MARKET_CALENDAR_FILE: nonEmpty.optional(),
+  G6_SIM_CLOCK: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['session', 'exchange'], { error: 'expected session or exchange' }))
+    .optional(),
+  G6_COLLECT_OUTSIDE_HOURS: bool().optional(),
   G6_ENABLE_CSV: bool().optional(),
   G6_ENABLE_INFLUXDB: bool().optional(),
   G6_CSV_COMPRESS: bool().optional(),
@@ -233,6 +249,7 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   argv: readonly string[],
   stdoutIsTty = false,
+  readTextFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): ConfigResult {
   let flags: { mock?: boolean; debug?: boolean; port?: string; help?: boolean; provider?: string };
   try {
@@ -320,6 +337,24 @@ export function loadConfig(
       }
     }
   }
+  let calendarOverride: CalendarOverride | null = null;
+  if (e.G6_MARKET_CALENDAR_FILE !== undefined) {
+    const path = e.G6_MARKET_CALENDAR_FILE;
+    let text: string | null = null;
+    try {
+      text = readTextFile(path);
+    } catch (error) {
+      errors.push(`G6_MARKET_CALENDAR_FILE=${JSON.stringify(path)}: cannot read it (${(error as Error).message})`);
+    }
+    if (text !== null) {
+      const parsed = parseCalendarOverride(text);
+      if (parsed.ok) {
+        calendarOverride = parsed.value;
+      } else {
+        errors.push(...parsed.errors.map((problem) => `G6_MARKET_CALENDAR_FILE=${JSON.stringify(path)}: ${problem}`));
+      }
+    }
+  }
   const intervalSeconds =
     e.G6_COLLECTION_INTERVAL ?? (mockMode ? MOCK_COLLECTION_INTERVAL_SECONDS : LIVE_COLLECTION_INTERVAL_SECONDS);
   const timeoutSeconds = e.G6_COLLECTION_TIMEOUT ?? Math.max(10, intervalSeconds);
@@ -354,7 +389,10 @@ export function loadConfig(
         priceRule: e.G6_PRICE_RULE ?? 'MID_ELSE_LAST',
       }),
       staleQuoteMs: Math.round((e.G6_STALE_QUOTE_SECONDS ?? 600) * 1000),
-      marketHolidays: Object.freeze(e.G6_MARKET_HOLIDAYS ?? [...DEFAULT_MARKET_HOLIDAYS]),
+      marketHolidays: e.G6_MARKET_HOLIDAYS === undefined ? null : Object.freeze([...e.G6_MARKET_HOLIDAYS]),
+      calendarOverride,
+      simulatedClock: e.G6_SIM_CLOCK === 'exchange' ? 'EXCHANGE' : 'SESSION',
+      collectOutsideHours: e.G6_COLLECT_OUTSIDE_HOURS ?? false,
       csvEnabled: e.G6_ENABLE_CSV ?? true,
       csvCompress: e.G6_CSV_COMPRESS ?? false,
       csvBacklogMaxBytes: e.G6_CSV_BACKLOG_MAX_BYTES ?? 256 * 1024 * 1024,

@@ -8,6 +8,8 @@ export interface HealthReport {
   readonly problems: readonly string[];
   /** True while a sink is down: the API serves, storage is behind (held for retry). */
   readonly degraded: boolean;
+  /** Whether any collected index's market is in session (or its pre-open); null when not known. */
+  readonly marketOpen: boolean | null;
 }
 
 /**
@@ -15,6 +17,7 @@ export interface HealthReport {
  * younger than `staleAfterMs`. An index that has never succeeded is not ready; one that keeps failing
  * turns not-ready once its data goes stale. Problems list both. A sink that is down degrades the report
  * without making it unready: the data is served, and what the sink holds is written when it recovers.
+ * An index resting outside market hours (its last snapshot is the session's close) is fresh.
  */
 export function evaluateHealth(
   statuses: readonly IndexCollectionStatus[],
@@ -22,10 +25,15 @@ export function evaluateHealth(
   staleAfterMs: number,
   provider: ProviderHealth = { ready: true, problems: [] },
   sinks: readonly SinkHealth[] = [],
+  marketOpen: boolean | null = null,
 ): HealthReport {
   const problems: string[] = [...provider.problems];
   const sinkProblems = sinks.flatMap((s) => s.problems);
   for (const status of statuses) {
+    if (status.resting) {
+      // Outside market hours the session's close is current data, however old.
+      continue;
+    }
     if (status.lastSuccessAt === null) {
       problems.push(
         `${status.index}: no successful collection yet${status.lastError ? ` (last error: ${status.lastError})` : ''}`,
@@ -43,5 +51,6 @@ export function evaluateHealth(
     ready: provider.ready && collectorProblems === 0,
     problems: [...problems, ...sinkProblems],
     degraded: sinks.some((s) => !s.up),
+    marketOpen,
   };
 }

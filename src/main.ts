@@ -4,12 +4,25 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import { runLogin } from './cli/login.ts';
+import { loadClosingSnapshot } from './collectors/closing-snapshot.ts';
 import { type AnalysisSettings, collectOnce } from './collectors/collect-once.ts';
 import { createCollectionLoop } from './collectors/collection-loop.ts';
 import { DayBaselines } from './collectors/day-baselines.ts';
 import { createLiveUpdates } from './collectors/live-updates.ts';
+import { createMarketStatusWatcher } from './collectors/market-status-watcher.ts';
+import { createSessionGate } from './collectors/session-gate.ts';
 import { type Config, loadConfig } from './config.ts';
+import { mergeCalendarData, SEGMENTS, type Segment, segmentOf } from './domain/calendar/calendar-data.ts';
+import { BUILT_IN_CALENDAR_DATA } from './domain/calendar/default-calendar.ts';
+import { ExchangeCalendar, MARKET_STATES, type MarketStatus } from './domain/calendar/exchange-calendar.ts';
+import { INDEX_SPECS, type IndexSymbol } from './domain/indices.ts';
 import { isIsoDate } from './domain/ist-time.ts';
+import {
+  createExchangeClock,
+  createSimulatedSessionClock,
+  isTrading,
+  type MarketClock,
+} from './domain/market-clock.ts';
 import { evaluateHealth } from './health.ts';
 import { createHealthMonitor } from './health-monitor.ts';
 import { createCsvHistory } from './history/csv-history.ts';
@@ -27,6 +40,7 @@ import { createCsvSink } from './sinks/csv-sink.ts';
 import { createFanOutSink } from './sinks/fan-out-sink.ts';
 import { createInfluxSink } from './sinks/influx-sink.ts';
 import { HeldForRetryError, type SnapshotSink } from './sinks/snapshot-sink.ts';
+import { createLatestValuePubSub } from './store/latest-value-pubsub.ts';
 import { createSnapshotPubSub } from './store/snapshot-pubsub.ts';
 import { createSnapshotStore } from './store/snapshot-store.ts';
 
@@ -49,17 +63,44 @@ export interface ReplaySettings {
 }
 
 export interface StartOptions {
-  /** The clock providers and collection run on; tests pass a fake one. */
+  /** The clock providers, collection, health and the market calendar run on; tests pass a fake one. */
   readonly now?: () => Date;
+  /**
+   * Longest wait between looks at the market clock while resting outside hours (default 60 s); tests that
+   * move a fake clock across a session boundary shorten it.
+   */
+  readonly clockCheckMs?: number;
   /** Play stored CSV days back instead of collecting (`g6 replay`); storage sinks stay off. */
   readonly replay?: ReplaySettings;
 }
 
-function createProvider(config: Config, logger: Logger, metrics: Metrics | null, now: () => Date): MarketDataProvider {
+/** The configured calendar: the built-in data, G6_MARKET_CALENDAR_FILE over it, G6_MARKET_HOLIDAYS last. */
+export function createCalendar(config: Config): ExchangeCalendar {
+  const data =
+    config.calendarOverride === null
+      ? BUILT_IN_CALENDAR_DATA
+      : mergeCalendarData(BUILT_IN_CALENDAR_DATA, config.calendarOverride);
+  return new ExchangeCalendar(data, config.marketHolidays ?? undefined);
+}
+
+/** Kite always follows the exchanges; the simulated market its own session clock unless G6_SIM_CLOCK=exchange. */
+export function createMarketClock(config: Config, calendar: ExchangeCalendar): MarketClock {
+  return config.mockMode && config.simulatedClock === 'SESSION'
+    ? createSimulatedSessionClock(calendar)
+    : createExchangeClock(calendar);
+}
+
+function createProvider(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics | null,
+  now: () => Date,
+  clock: MarketClock,
+): MarketDataProvider {
   if (config.mockMode) {
     return createSimulatedProvider({
       seed: config.seed,
-      holidays: new Set(config.marketHolidays),
+      clock,
       rate: config.riskFreeRate,
       dividendYield: config.dividendYield,
       now,
@@ -82,6 +123,7 @@ function createProvider(config: Config, logger: Logger, metrics: Metrics | null,
     rate: config.riskFreeRate,
     dividendYield: config.dividendYield,
     now,
+    calendar: clock.calendar,
     logger: logger.child({ component: 'kite' }),
     events: {
       onRequest: (endpoint, outcome, durationMs) => {
@@ -165,14 +207,29 @@ function createSinks(config: Config, logger: Logger, metrics: Metrics | null, no
 
 /** Builds every part from the config, starts collection and the server; `stop()` tears down in reverse. */
 export async function startApp(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningApp> {
-  const startedAt = new Date();
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const calendar = createCalendar(config);
+  const clock = createMarketClock(config, calendar);
+  const segments = SEGMENTS.filter((s) => config.indices.some((i) => segmentOf(INDEX_SPECS[i]) === s));
+  for (const segment of segments) {
+    const unknown = calendar.unknownMonths(segment, startedAt);
+    if (unknown.length > 0) {
+      logger.warn(
+        { segment, months: unknown },
+        'market calendar unknown for these months (holidays not published in this build): weekdays are treated as ' +
+          'sessions; add them with G6_MARKET_CALENDAR_FILE or G6_MARKET_HOLIDAYS',
+      );
+    }
+  }
   const store = createSnapshotStore();
+  const marketStatus = createLatestValuePubSub<Segment, MarketStatus>((s) => s.segment);
   let metrics: ReturnType<typeof createMetrics> | null = null;
   const pubsub = createSnapshotPubSub({ onConflated: (index) => metrics?.subscriptionEventsConflated.inc({ index }) });
   metrics = config.metricsEnabled
     ? createMetrics({
         snapshotAgeSeconds: () =>
-          store.list().map((s) => ({ index: s.index, ageSeconds: (Date.now() - s.observedAt.getTime()) / 1000 })),
+          store.list().map((s) => ({ index: s.index, ageSeconds: (now().getTime() - s.observedAt.getTime()) / 1000 })),
         activeSubscriptions: () => pubsub.subscriberCount(),
       })
     : null;
@@ -180,7 +237,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   const { replay } = options;
   const provider =
     replay === undefined
-      ? createProvider(config, logger, metrics, options.now ?? (() => new Date()))
+      ? createProvider(config, logger, metrics, now, clock)
       : createReplayProvider({
           source: createCsvHistory({ dataDir: resolve(config.dataDir) }),
           indices: config.indices,
@@ -189,22 +246,52 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
           speed: replay.speed,
           logger: logger.child({ component: 'replay' }),
         });
+  const settings: AnalysisSettings = {
+    conventions: config.conventions,
+    strikesAroundAtm: config.strikesAroundAtm,
+    clock,
+    staleAfterMs: config.staleQuoteMs,
+  };
+  const gate = createSessionGate({
+    clock,
+    now,
+    // A replay plays stored sessions whatever the hour.
+    collectOutsideHours: config.collectOutsideHours || replay !== undefined,
+    lastObservedAt: (index) => store.getIndex(index)?.observedAt ?? null,
+    ...(options.clockCheckMs === undefined ? {} : { maxRestMs: options.clockCheckMs }),
+  });
+  const history = config.csvEnabled ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null;
+  const collectorLogger = logger.child({ component: 'collector' });
+  if (replay === undefined && history !== null && clock.mode === 'EXCHANGE' && !config.collectOutsideHours) {
+    // Started while closed: the session's close from storage, rather than asking the provider again.
+    for (const index of config.indices) {
+      if (gate.decide(index).collect) {
+        continue;
+      }
+      const restored = await loadClosingSnapshot(history, index, clock, settings, now()).catch((error: unknown) => {
+        collectorLogger.warn({ index, err: error }, 'stored closing snapshot unreadable; collecting one instead');
+        return null;
+      });
+      if (restored !== null) {
+        store.put(restored);
+        collectorLogger.info(
+          { index, seq: restored.seq, observedAt: restored.observedAt.toISOString() },
+          'market closed: serving the stored closing snapshot',
+        );
+      }
+    }
+  }
+  const resting = new Set<IndexSymbol>();
+  provider.setMarketOpen?.(config.indices.some((index) => gate.decide(index).collect));
   await provider.start?.();
 
   // A replay re-reads the store; writing it back would only duplicate what is there.
-  const sinks = replay === undefined ? createSinks(config, logger, metrics, options.now ?? (() => new Date())) : [];
+  const sinks = replay === undefined ? createSinks(config, logger, metrics, now) : [];
   for (const started of sinks) {
     await started.start?.();
   }
   const sink = createFanOutSink(sinks);
-  const settings: AnalysisSettings = {
-    conventions: config.conventions,
-    strikesAroundAtm: config.strikesAroundAtm,
-    holidays: new Set(config.marketHolidays),
-    staleAfterMs: config.staleQuoteMs,
-  };
   const baselines = new DayBaselines();
-  const collectorLogger = logger.child({ component: 'collector' });
 
   const loop = createCollectionLoop({
     indices: config.indices,
@@ -212,6 +299,20 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     timeoutMs: config.collectionTimeoutMs,
     maxWorkers: config.maxWorkers,
     maxBackoffMs: Math.max(config.collectionIntervalMs, 5 * 60_000),
+    now,
+    gate: (index) => gate.decide(index),
+    onRestChanged: (index, resumesAt) => {
+      metrics?.collectionResting.set({ index }, resumesAt === null ? 0 : 1);
+      if (resumesAt === null) {
+        resting.delete(index);
+        collectorLogger.info({ index }, 'market session: collection resumed');
+      } else {
+        resting.add(index);
+        collectorLogger.info({ index, resumesAt: resumesAt.toISOString() }, 'market closed: collection resting');
+      }
+      // The provider's streams follow the indices: open while any of them collects.
+      provider.setMarketOpen?.(resting.size < config.indices.length);
+    },
     collect: async (index, signal) => {
       const result = await collectOnce(
         {
@@ -255,7 +356,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     },
     onTickSucceeded: (index, durationMs) => {
       metrics?.collectDuration.observe({ index }, durationMs / 1000);
-      metrics?.lastSuccess.set({ index }, Date.now() / 1000);
+      metrics?.lastSuccess.set({ index }, now().getTime() / 1000);
     },
     onTickFailed: (index, error, consecutiveFailures, retryInMs) => {
       metrics?.collectFailures.inc({ index });
@@ -285,7 +386,25 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   const providerHealth = () => provider.health?.() ?? { ready: true, problems: [] };
   const sinkHealth = () => sinks.flatMap((s) => (s.health === undefined ? [] : [s.health()]));
   const collectorStatus = () => (replay === undefined ? loop.status() : []);
-  const health = () => evaluateHealth(collectorStatus(), Date.now(), staleAfterMs, providerHealth(), sinkHealth());
+  const marketOpen = () => segments.some((segment) => isTrading(clock.status(segment, now())));
+  const health = () =>
+    evaluateHealth(collectorStatus(), now().getTime(), staleAfterMs, providerHealth(), sinkHealth(), marketOpen());
+  const watcher = createMarketStatusWatcher({
+    clock,
+    segments,
+    now,
+    ...(options.clockCheckMs === undefined ? {} : { maxCheckMs: options.clockCheckMs }),
+    onChange: (status) => {
+      for (const state of MARKET_STATES) {
+        metrics?.marketState.set({ segment: status.segment, state }, state === status.state ? 1 : 0);
+      }
+      logger.info(
+        { segment: status.segment, state: status.state, tradingDay: status.tradingDay, clock: clock.mode },
+        'market status',
+      );
+      marketStatus.publish(status);
+    },
+  });
   const server = createServer({
     schema,
     createContext: createContextFactory({
@@ -293,7 +412,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       pubsub,
       indices: config.indices,
       analysis: settings,
-      history: config.csvEnabled ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null,
+      history,
+      now,
+      marketClock: clock,
+      marketStatus,
       serverInfo: {
         version: readVersion(),
         provider: provider.name,
@@ -302,6 +424,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         collectorStatus,
         providerHealth,
         staleAfterMs,
+        isResting: (index) => gate.isResting(index),
       },
     }),
     logger,
@@ -320,6 +443,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   }
   liveUpdates.start();
   const port = await server.start(config.port, config.host);
+  watcher.start();
   monitor.start();
 
   return {
@@ -327,6 +451,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     logger,
     async stop() {
       monitor.stop();
+      watcher.stop();
+      marketStatus.close();
       liveUpdates.stop();
       await loop.stop();
       pubsub.close();

@@ -32,6 +32,8 @@ export interface Metrics {
   readonly kiteTickerReconnects: Counter;
   readonly kiteMalformedQuotes: Counter<'index'>;
   readonly liveUpdatesPublished: Counter<'index'>;
+  readonly marketState: Gauge<'segment' | 'state'>;
+  readonly collectionResting: Gauge<'index'>;
 }
 
 export interface MetricsSources {
@@ -210,8 +212,22 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['index'] as const,
     registers: [registry],
   });
+  const marketState = new Gauge({
+    name: 'g6_market_state',
+    help: "1 for the current state of each exchange segment's session (PRE_OPEN, OPEN, CLOSED, HOLIDAY, SPECIAL_SESSION)",
+    labelNames: ['segment', 'state'] as const,
+    registers: [registry],
+  });
+  const collectionResting = new Gauge({
+    name: 'g6_collection_resting',
+    help: '1 while collection of an index rests outside market hours (no provider requests)',
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    marketState,
+    collectionResting,
     kiteRequests,
     kiteRequestDuration,
     kiteTokenValid,

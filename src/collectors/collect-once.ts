@@ -2,8 +2,10 @@ import { analyzeChain, type ContractBaseline } from '../analytics/analyze-chain.
 import { strikeWindow } from '../analytics/atm-strike.ts';
 import { buildTermStructure } from '../analytics/term-structure.ts';
 import { buildVolatilitySurface } from '../analytics/volatility-surface.ts';
+import { segmentOf } from '../domain/calendar/calendar-data.ts';
 import { AppError, ERROR_CODES } from '../domain/errors.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../domain/indices.ts';
+import type { MarketClock } from '../domain/market-clock.ts';
 import type { ExpiryQuotes, IndexMarketData } from '../domain/market-data.ts';
 import type { ChainSnapshot, IndexSnapshot, PricingConventions } from '../domain/snapshot.ts';
 import { timeToExpiryYears as timeToExpiry } from '../domain/time-to-expiry.ts';
@@ -42,9 +44,15 @@ export interface AnalysisSettings {
   readonly conventions: PricingConventions;
   /** Strikes kept each side of the ATM strike per expiry; 0 keeps the whole chain. */
   readonly strikesAroundAtm: number;
-  readonly holidays: ReadonlySet<string>;
+  /** The market's session clock; its calendar gives expiry cut-offs and trading time. */
+  readonly clock: MarketClock;
   /** A price taken from a last trade older than this counts as stale in the data-quality score. */
   readonly staleAfterMs: number;
+}
+
+/** The session a provider response belongs to, by the market clock (the day's baselines are kept per session). */
+export function tradingDayOf(settings: AnalysisSettings, data: IndexMarketData): string {
+  return settings.clock.status(segmentOf(INDEX_SPECS[data.index]), data.observedAt).tradingDay;
 }
 
 /**
@@ -63,13 +71,16 @@ export function buildIndexSnapshot(
     });
   }
   const { conventions } = settings;
+  const segment = segmentOf(INDEX_SPECS[data.index]);
+  const status = settings.clock.status(segment, data.observedAt);
   const chains: ChainSnapshot[] = [];
   for (const expiryQuotes of data.expiries) {
     const timeToExpiryYears = timeToExpiry(
       data.observedAt,
       expiryQuotes.expiry,
       conventions.timeBasis,
-      settings.holidays,
+      settings.clock.calendar,
+      segment,
     );
     if (!(timeToExpiryYears > 0) || expiryQuotes.strikes.length === 0) {
       continue;
@@ -105,6 +116,7 @@ export function buildIndexSnapshot(
     seq,
     observedAt: data.observedAt,
     spot: data.spot,
+    market: { state: status.state, tradingDay: status.tradingDay },
     chains,
     termStructure: buildTermStructure(chains),
     surface: buildVolatilitySurface(chains),
@@ -126,7 +138,12 @@ export async function collectOnce(
   signal.throwIfAborted();
   const analyzeStarted = performance.now();
   const seq = (deps.store.getIndex(index)?.seq ?? 0) + 1;
-  const snapshot = buildIndexSnapshot(data, seq, deps.settings, deps.baselines.observe(data));
+  const snapshot = buildIndexSnapshot(
+    data,
+    seq,
+    deps.settings,
+    deps.baselines.observe(data, tradingDayOf(deps.settings, data)),
+  );
   const analyzeMs = performance.now() - analyzeStarted;
   deps.store.put(snapshot);
   deps.pubsub.publish(snapshot);

@@ -1,5 +1,6 @@
 import { AppError, ERROR_CODES } from '../domain/errors.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
+import type { GateDecision } from './session-gate.ts';
 
 export interface CollectionLoopOptions {
   readonly indices: readonly IndexSymbol[];
@@ -16,6 +17,12 @@ export interface CollectionLoopOptions {
   readonly onTickFailed?: (index: IndexSymbol, error: unknown, consecutiveFailures: number, retryInMs: number) => void;
   /** Uniform [0, 1) source for jitter; injectable for tests. */
   readonly random?: () => number;
+  /** Asked before every tick whether to call the provider (the market session); collects always without. */
+  readonly gate?: (index: IndexSymbol) => GateDecision;
+  /** An index stopped (`resumesAt` set) or resumed (null) collecting for the session. */
+  readonly onRestChanged?: (index: IndexSymbol, resumesAt: Date | null) => void;
+  /** The clock status times are read from. */
+  readonly now?: () => Date;
 }
 
 export interface IndexCollectionStatus {
@@ -25,6 +32,9 @@ export interface IndexCollectionStatus {
   readonly lastSuccessAt: Date | null;
   readonly lastFailureAt: Date | null;
   readonly lastError: string | null;
+  /** Resting outside market hours: no provider calls until `resumesAt` (the next pre-open). */
+  readonly resting: boolean;
+  readonly resumesAt: Date | null;
 }
 
 export interface CollectionLoop {
@@ -62,12 +72,22 @@ function describe(error: unknown): string {
  */
 export function createCollectionLoop(options: CollectionLoopOptions): CollectionLoop {
   const random = options.random ?? Math.random;
+  const now = options.now ?? (() => new Date());
   const timers = new Map<IndexSymbol, NodeJS.Timeout>();
   const inFlight = new Map<IndexSymbol, { controller: AbortController; done: Promise<void> }>();
   const statuses = new Map<IndexSymbol, IndexCollectionStatus>(
     options.indices.map((index) => [
       index,
-      { index, ticks: 0, consecutiveFailures: 0, lastSuccessAt: null, lastFailureAt: null, lastError: null },
+      {
+        index,
+        ticks: 0,
+        consecutiveFailures: 0,
+        lastSuccessAt: null,
+        lastFailureAt: null,
+        lastError: null,
+        resting: false,
+        resumesAt: null,
+      },
     ]),
   );
   const waiting: Array<() => void> = [];
@@ -90,6 +110,15 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
     }
   };
 
+  const setResting = (index: IndexSymbol, resumesAt: Date | null) => {
+    const previous = statuses.get(index)!;
+    if (previous.resting === (resumesAt !== null) && previous.resumesAt?.getTime() === resumesAt?.getTime()) {
+      return;
+    }
+    statuses.set(index, { ...previous, resting: resumesAt !== null, resumesAt });
+    options.onRestChanged?.(index, resumesAt);
+  };
+
   const schedule = (index: IndexSymbol, delayMs: number) => {
     if (stopped) {
       return;
@@ -98,6 +127,13 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
       index,
       setTimeout(() => {
         timers.delete(index);
+        const decision = options.gate?.(index);
+        if (decision !== undefined && !decision.collect) {
+          setResting(index, decision.resumesAt);
+          schedule(index, decision.restMs);
+          return;
+        }
+        setResting(index, null);
         const controller = new AbortController();
         const done = tick(index, controller);
         inFlight.set(index, { controller, done });
@@ -135,7 +171,7 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
         ...previous,
         ticks: previous.ticks + 1,
         consecutiveFailures: 0,
-        lastSuccessAt: new Date(),
+        lastSuccessAt: now(),
       });
       options.onTickSucceeded?.(index, durationMs);
       schedule(index, Math.max(0, options.intervalMs - durationMs));
@@ -149,7 +185,7 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
         ...previous,
         ticks: previous.ticks + 1,
         consecutiveFailures: failures,
-        lastFailureAt: new Date(),
+        lastFailureAt: now(),
         lastError: describe(error),
       });
       const retryInMs = backoffDelayMs(failures, options.intervalMs, options.maxBackoffMs, random);

@@ -2,7 +2,7 @@ import type { IndexSymbol } from '../domain/indices.ts';
 import type { MarketDataProvider } from '../providers/market-data-provider.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
-import { type AnalysisSettings, buildIndexSnapshot } from './collect-once.ts';
+import { type AnalysisSettings, buildIndexSnapshot, tradingDayOf } from './collect-once.ts';
 import type { DayBaselines } from './day-baselines.ts';
 
 export interface LiveUpdatesOptions {
@@ -43,7 +43,12 @@ export function createLiveUpdates(options: LiveUpdatesOptions): LiveUpdates {
     try {
       const started = performance.now();
       const seq = (options.store.getIndex(index)?.seq ?? 0) + 1;
-      const snapshot = buildIndexSnapshot(data, seq, options.settings, options.baselines.observe(data));
+      const snapshot = buildIndexSnapshot(
+        data,
+        seq,
+        options.settings,
+        options.baselines.observe(data, tradingDayOf(options.settings, data)),
+      );
       options.store.put(snapshot);
       options.pubsub.publish(snapshot);
       options.onPublished?.(index, performance.now() - started);

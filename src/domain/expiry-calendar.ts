@@ -1,5 +1,7 @@
+import { segmentOf } from './calendar/calendar-data.ts';
+import type { ExchangeCalendar } from './calendar/exchange-calendar.ts';
 import type { IndexSpec } from './indices.ts';
-import { addDays, isoWeekday, istWallClockToInstant, toIstDateString } from './ist-time.ts';
+import { addDays, isoWeekday, toIstDateString } from './ist-time.ts';
 
 export type ExpiryKind = 'WEEKLY' | 'MONTHLY';
 
@@ -9,26 +11,6 @@ export interface Expiry {
   readonly kind: ExpiryKind;
 }
 
-/** Options stop trading and settle at 15:30 IST on the expiry date (NSE and BSE). */
-export const EXPIRY_CUTOFF_IST = { hours: 15, minutes: 30 } as const;
-
-export function expiryInstant(expiryDate: string): Date {
-  return istWallClockToInstant(expiryDate, EXPIRY_CUTOFF_IST.hours, EXPIRY_CUTOFF_IST.minutes);
-}
-
-export function isTradingDay(isoDate: string, holidays: ReadonlySet<string>): boolean {
-  return isoWeekday(isoDate) <= 5 && !holidays.has(isoDate);
-}
-
-/** An expiry that falls on a non-trading day moves to the previous trading day. */
-export function shiftToTradingDay(isoDate: string, holidays: ReadonlySet<string>): string {
-  let date = isoDate;
-  while (!isTradingDay(date, holidays)) {
-    date = addDays(date, -1);
-  }
-  return date;
-}
-
 function lastWeekdayOfMonth(year: number, monthIndex: number, weekday: number): string {
   const lastDay = new Date(Date.UTC(year, monthIndex + 1, 0)).toISOString().slice(0, 10);
   const back = (isoWeekday(lastDay) - weekday + 7) % 7;
@@ -36,12 +18,13 @@ function lastWeekdayOfMonth(year: number, monthIndex: number, weekday: number): 
 }
 
 /**
- * Expiries listed and still open at `asOf` (their 15:30 IST cut-off not yet passed), nearest first: the
+ * Expiries listed and still open at `asOf` (the calendar's expiry cut-off not yet passed), nearest first: the
  * next `spec.listedMonthlies` monthlies and the next `spec.listedWeeklies` weeklies, a week whose expiry
  * is the monthly one not counting as a weekly (the exchanges' listing rule, checked against Kite's dump).
  */
-export function listOpenExpiries(spec: IndexSpec, asOf: Date, holidays: ReadonlySet<string>): Expiry[] {
-  const isOpen = (date: string) => expiryInstant(date).getTime() > asOf.getTime();
+export function listOpenExpiries(spec: IndexSpec, asOf: Date, calendar: ExchangeCalendar): Expiry[] {
+  const segment = segmentOf(spec);
+  const isOpen = (date: string) => calendar.expiryCutoff(segment, date).getTime() > asOf.getTime();
   const today = toIstDateString(asOf);
   const byDate = new Map<string, ExpiryKind>();
 
@@ -50,7 +33,7 @@ export function listOpenExpiries(spec: IndexSpec, asOf: Date, holidays: Readonly
   let month = Number(monthText) - 1;
   let monthlies = 0;
   while (monthlies < spec.listedMonthlies) {
-    const date = shiftToTradingDay(lastWeekdayOfMonth(year, month, spec.monthlyExpiryWeekday), holidays);
+    const date = calendar.shiftToTradingDay(segment, lastWeekdayOfMonth(year, month, spec.monthlyExpiryWeekday));
     if (isOpen(date)) {
       byDate.set(date, 'MONTHLY');
       monthlies += 1;
@@ -66,7 +49,7 @@ export function listOpenExpiries(spec: IndexSpec, asOf: Date, holidays: Readonly
     let nominal = addDays(today, (spec.weeklyExpiryWeekday - isoWeekday(today) + 7) % 7);
     let weeklies = 0;
     while (weeklies < spec.listedWeeklies) {
-      const date = shiftToTradingDay(nominal, holidays);
+      const date = calendar.shiftToTradingDay(segment, nominal);
       if (isOpen(date) && !byDate.has(date)) {
         byDate.set(date, 'WEEKLY');
         weeklies += 1;

@@ -1,3 +1,4 @@
+import type { MarketState } from './calendar/exchange-calendar.ts';
 import type { ExpiryKind } from './expiry-calendar.ts';
 import type { IndexSymbol } from './indices.ts';
 import type { OptionQuote } from './market-data.ts';
@@ -150,7 +151,7 @@ export interface Methodology extends PricingConventions {
   readonly forward: number;
   /** The source actually used: PUT_CALL_PARITY or FUTURES fall back to SPOT_CARRY when unavailable. */
   readonly forwardSourceUsed: ForwardSource;
-  /** Year fraction in the time basis, from the snapshot to 15:30 IST on the expiry date. */
+  /** Year fraction in the time basis, from the snapshot to the expiry cut-off (15:30 IST; NSE 15:40 from 3 Aug 2026). */
   readonly timeToExpiryYears: number;
 }
 
@@ -163,7 +164,7 @@ export interface ChainSnapshot {
   readonly spot: number;
   /** The expiry's futures price when the provider quoted one. */
   readonly futuresPrice: number | null;
-  /** From `observedAt` to 15:30 IST on the expiry date, in the methodology's time basis. */
+  /** From `observedAt` to the expiry date's cut-off, in the methodology's time basis. */
   readonly timeToExpiryYears: number;
   /** Ascending by strike. */
   readonly strikes: readonly AnalyzedStrike[];
@@ -180,10 +181,18 @@ export interface IndexSnapshot {
   readonly seq: number;
   readonly observedAt: Date;
   readonly spot: number;
+  /** The market at `observedAt`: a snapshot taken while CLOSED (or HOLIDAY) holds the session's close. */
+  readonly market: SnapshotMarket;
   /** Ascending by expiry. */
   readonly chains: readonly ChainSnapshot[];
   readonly termStructure: readonly TermStructurePoint[];
   readonly surface: VolatilitySurface;
+}
+
+export interface SnapshotMarket {
+  readonly state: MarketState;
+  /** The session the prices belong to (`YYYY-MM-DD`): the current one, else the last that closed. */
+  readonly tradingDay: string;
 }
 
 export interface TermStructurePoint {

@@ -248,6 +248,8 @@ export interface CsvHistory {
   closingIv30(index: IndexSymbol, day: string, openDay: string): Promise<number | null>;
   /** Every contract row of a day, by time (for replay). */
   allContractsDay(index: IndexSymbol, day: string): Promise<readonly ContractRecord[]>;
+  /** The contract rows of one stored snapshot (by its timestamp), without holding the rest of the day. */
+  contractsAt(index: IndexSymbol, day: string, timestamp: Date): Promise<readonly ContractRecord[]>;
   /** Rows of the requested contracts in a day, one scan of the day's files for all of them. */
   contractsDay(index: IndexSymbol, day: string, keys: readonly ContractKey[]): Promise<Map<string, ContractRecord[]>>;
 }
@@ -391,6 +393,23 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
         }
       }
       return rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    },
+
+    async contractsAt(index, day, timestamp) {
+      const wantedMs = timestamp.getTime();
+      // The timestamp column is tested before the full parse: a day holds thousands of snapshots.
+      const keep = (header: readonly string[]) => {
+        const column = header.indexOf('timestamp');
+        return (line: string) => Date.parse(line.split(',', column + 1)[column] ?? '') === wantedMs;
+      };
+      const rows: ContractRecord[] = [];
+      for await (const get of rowsOfDay(join(root, index, day), 'options', keep)) {
+        const row = toContract(get);
+        if (row !== null) {
+          rows.push(row);
+        }
+      }
+      return rows;
     },
 
     async contractsDay(index, day, keys) {

@@ -25,5 +25,10 @@ export interface MarketDataProvider {
   subscribeLive?(onChange: (index: IndexSymbol) => void): () => void;
   /** The last collection of an index with every tick since merged in, or null before the first one. */
   liveData?(index: IndexSymbol): IndexMarketData | null;
+  /**
+   * The collector stopped (false) or resumed (true) collecting for the market session: live providers drop
+   * their streams outside sessions and reopen them before the next open.
+   */
+  setMarketOpen?(open: boolean): void;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { analyzeChain, type ContractBaseline, type Scenario } from '../analytics/analyze-chain.ts';
 import type { AnalysisSettings } from '../collectors/collect-once.ts';
+import { segmentOf } from '../domain/calendar/calendar-data.ts';
 import { INDEX_SPECS } from '../domain/indices.ts';
 import type { ChainSnapshot, PricingConventions } from '../domain/snapshot.ts';
 import { timeToExpiryYears } from '../domain/time-to-expiry.ts';
@@ -29,7 +30,13 @@ export function reanalyzeChain(
       }
     }
   }
-  const T = timeToExpiryYears(chain.observedAt, chain.expiry, conventions.timeBasis, settings.holidays);
+  const T = timeToExpiryYears(
+    chain.observedAt,
+    chain.expiry,
+    conventions.timeBasis,
+    settings.clock.calendar,
+    segmentOf(INDEX_SPECS[chain.index]),
+  );
   const analysis = analyzeChain(
     {
       chain: {

@@ -1,8 +1,12 @@
 import type { AnalysisSettings } from '../collectors/collect-once.ts';
 import type { IndexCollectionStatus } from '../collectors/collection-loop.ts';
+import type { Segment } from '../domain/calendar/calendar-data.ts';
+import type { MarketStatus } from '../domain/calendar/exchange-calendar.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
+import type { MarketClock } from '../domain/market-clock.ts';
 import type { CsvHistory } from '../history/csv-history.ts';
 import type { ProviderHealth } from '../providers/market-data-provider.ts';
+import type { LatestValuePubSub } from '../store/latest-value-pubsub.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
 import { createHistoryLoaders, type HistoryLoaders } from './history-loaders.ts';
@@ -16,6 +20,8 @@ export interface ServerInfoSource {
   providerHealth(): ProviderHealth;
   /** A snapshot older than this is served marked stale. */
   readonly staleAfterMs: number;
+  /** Indices resting outside market hours: their last snapshot is the session's close, not stale. */
+  isResting(index: IndexSymbol): boolean;
 }
 
 /** What resolvers may use: read-only views of the store and the live stream. Never providers or sinks. */
@@ -28,6 +34,12 @@ export interface GraphQLContext {
   readonly analysis: AnalysisSettings;
   /** Reads of the CSV store, batched and cached per operation; null when CSV storage is off. */
   readonly history: HistoryLoaders | null;
+  /** The server's clock (the providers'): freshness and market status are judged at this instant. */
+  readonly now: () => Date;
+  /** The market's session clock (exchange calendar, or the simulated market's own). */
+  readonly marketClock: MarketClock;
+  /** Market status changes per segment, as the watcher sees them. */
+  readonly marketStatus: LatestValuePubSub<Segment, MarketStatus>;
 }
 
 export interface ContextDependencies extends Omit<GraphQLContext, 'history'> {

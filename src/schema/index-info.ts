@@ -25,7 +25,7 @@ export const IndexRef = builder.objectRef<IndexSpec>('Index').implement({
     }),
     stale: t.boolean({
       description: 'True before the first snapshot, while the provider cannot deliver, or when the snapshot is old.',
-      resolve: (spec, _args, ctx) => isStale(ctx, ctx.store.getIndex(spec.symbol)?.observedAt),
+      resolve: (spec, _args, ctx) => isStale(ctx, spec.symbol, ctx.store.getIndex(spec.symbol)?.observedAt),
     }),
     expiries: t.field({
       type: ['Date'],

@@ -7,6 +7,7 @@ import './option-quote.ts';
 import './overview.ts';
 import './option-chain.ts';
 import './server-info.ts';
+import './market-status.ts';
 import './volatility.ts';
 import './option-calculator.ts';
 import './history.ts';

@@ -1,17 +1,20 @@
 import { GraphQLError } from 'graphql';
 import { black76, blackScholes, type OptionGreeks } from '../analytics/black-scholes.ts';
 import { impliedVolatility, impliedVolatilityBlack76 } from '../analytics/implied-volatility.ts';
+import { segmentOf } from '../domain/calendar/calendar-data.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
+import { INDEX_SPECS } from '../domain/indices.ts';
 import type { IvStatus, PricingModel } from '../domain/snapshot.ts';
 import { timeToExpiryYears } from '../domain/time-to-expiry.ts';
 import { builder } from './builder.ts';
-import { IvStatusEnum, OptionRightEnum, PricingModelEnum } from './enums.ts';
+import { IndexSymbolEnum, IvStatusEnum, OptionRightEnum, PricingModelEnum } from './enums.ts';
 import { RATE_RANGE } from './pricing-inputs.ts';
 
 const OptionCalculatorInput = builder.inputType('OptionCalculatorInput', {
   description:
     'One European option. Give `volatility` for price and Greeks, or `price` for implied volatility (and the Greeks ' +
-    'at it). Give `timeToExpiryYears`, or `expiry` to measure to 15:30 IST on that date from now (CALENDAR_365).',
+    "at it). Give `timeToExpiryYears`, or `expiry` to measure from now to that date's expiry cut-off (CALENDAR_365) " +
+    'on the exchange of `index` (NSE when not given).',
   fields: (t) => ({
     model: t.field({ type: PricingModelEnum, required: false, description: "Default: the server's." }),
     right: t.field({ type: OptionRightEnum, required: true }),
@@ -20,6 +23,12 @@ const OptionCalculatorInput = builder.inputType('OptionCalculatorInput', {
     strike: t.float({ required: true }),
     timeToExpiryYears: t.float({ required: false }),
     expiry: t.field({ type: 'Date', required: false }),
+    index: t.field({
+      type: IndexSymbolEnum,
+      required: false,
+      description:
+        "Whose exchange's expiry cut-off `expiry` is measured to (NSE 15:40, BSE 15:30 IST). Default: NIFTY.",
+    }),
     rate: t.float({ required: false, description: "Decimal; default: the server's G6_RISK_FREE_RATE." }),
     dividendYield: t.float({ required: false, description: "Decimal; BLACK_SCHOLES only; default: the server's." }),
     volatility: t.float({ required: false, description: 'Decimal (0.15 = 15 %).' }),
@@ -89,10 +98,16 @@ builder.queryField('optionCalculator', (t) =>
       }
       const T =
         input.expiry != null
-          ? timeToExpiryYears(new Date(), input.expiry, 'CALENDAR_365', ctx.analysis.holidays)
+          ? timeToExpiryYears(
+              ctx.now(),
+              input.expiry,
+              'CALENDAR_365',
+              ctx.analysis.clock.calendar,
+              segmentOf(INDEX_SPECS[input.index ?? 'NIFTY']),
+            )
           : positive(input.timeToExpiryYears, 'input.timeToExpiryYears');
       if (!(T > 0)) {
-        throw badInput(`input.expiry ${input.expiry} has passed (15:30 IST cut-off)`, 'input.expiry');
+        throw badInput(`input.expiry ${input.expiry} has passed (its expiry cut-off)`, 'input.expiry');
       }
       const rate = input.rate ?? ctx.analysis.conventions.rate;
       const dividendYield = input.dividendYield ?? ctx.analysis.conventions.dividendYield;

@@ -1,4 +1,4 @@
-import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
+import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot, SnapshotMarket } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
@@ -12,6 +12,7 @@ import { snapshotStream } from './snapshot-stream.ts';
 interface OptionChainView {
   readonly chain: ChainSnapshot;
   readonly seq: number;
+  readonly market: SnapshotMarket;
   readonly strikesAroundAtm: number | null;
 }
 
@@ -35,17 +36,18 @@ export const OptionChainRef = builder.objectRef<OptionChainView>('OptionChain').
     stale: t.boolean({
       description:
         'True when this is the last snapshot kept while the provider cannot deliver (e.g. an expired Kite token) or when it is older than the freshness limit.',
-      resolve: (v, _args, ctx) => isStale(ctx, v.chain.observedAt),
+      resolve: (v, _args, ctx) => isStale(ctx, v.chain.index, v.chain.observedAt),
     }),
     spot: t.float({ resolve: (v) => v.chain.spot }),
     timeToExpiryYears: t.float({
-      description: "To 15:30 IST on the expiry date, in the methodology's time basis.",
+      description:
+        "To the expiry date's cut-off (15:30 IST; NSE 15:40 from 3 Aug 2026), in the methodology's time basis.",
       resolve: (v) => v.chain.timeToExpiryYears,
     }),
     overview: t.field({
       type: OverviewRef,
       description: 'The chain-level analytics of this same chain (and conventions).',
-      resolve: (v) => ({ chain: v.chain, seq: v.seq }),
+      resolve: (v) => ({ chain: v.chain, seq: v.seq, market: v.market }),
     }),
     atmStrike: t.float({ resolve: (v) => v.chain.summary.atmStrike }),
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
@@ -84,7 +86,8 @@ builder.queryField('optionChain', (t) =>
         conventions === null && scenario === undefined
           ? stored
           : reanalyzeChain(stored, conventions ?? stored.methodology, scenario, ctx.analysis);
-      return { chain, seq: ctx.store.getIndex(args.index)!.seq, strikesAroundAtm };
+      const snapshot = ctx.store.getIndex(args.index)!;
+      return { chain, seq: snapshot.seq, market: snapshot.market, strikesAroundAtm };
     },
   }),
 );
@@ -107,6 +110,7 @@ builder.subscriptionField('optionChainUpdated', (t) =>
     resolve: (snapshot: IndexSnapshot, args) => ({
       chain: selectChain(snapshot.chains, args.index, args.expiry ?? null),
       seq: snapshot.seq,
+      market: snapshot.market,
       strikesAroundAtm: args.strikesAroundAtm ?? null,
     }),
   }),

@@ -1,11 +1,12 @@
 import { constantMaturityIv, IV30_YEARS, ivPercentile, ivRank } from '../analytics/iv-rank.ts';
-import type { ChainSnapshot, DataQuality, IndexSnapshot } from '../domain/snapshot.ts';
+import type { ChainSnapshot, DataQuality, IndexSnapshot, SnapshotMarket } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
 import type { GraphQLContext } from './context.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
 import { ivHistory } from './history.ts';
 import { findChain, selectChain } from './inputs.ts';
+import { MarketStateEnum } from './market-status.ts';
 import { MethodologyRef } from './option-quote.ts';
 import { ConventionsInput, resolveConventions } from './pricing-inputs.ts';
 import { snapshotStream } from './snapshot-stream.ts';
@@ -23,6 +24,7 @@ function iv30Of(ctx: GraphQLContext, view: ChainView): number | null {
 export interface ChainView {
   readonly chain: ChainSnapshot;
   readonly seq: number;
+  readonly market: SnapshotMarket;
 }
 
 const DataQualityRef = builder.objectRef<DataQuality>('DataQuality').implement({
@@ -54,6 +56,18 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
       resolve: (v) => v.seq,
     }),
     spot: t.float({ resolve: (v) => v.chain.spot }),
+    marketState: t.field({
+      type: MarketStateEnum,
+      description:
+        'The market when the data was observed: OPEN or SPECIAL_SESSION for a live snapshot; CLOSED or HOLIDAY for ' +
+        "a closing snapshot (the session's close, served until the next session).",
+      resolve: (v) => v.market.state,
+    }),
+    tradingDay: t.field({
+      type: 'Date',
+      description: 'The session the data belongs to: the current one, else the last that closed.',
+      resolve: (v) => v.market.tradingDay,
+    }),
     timeToExpiryYears: t.float({ resolve: (v) => v.chain.timeToExpiryYears }),
     atmStrike: t.float({
       description: 'Listed strike nearest the forward.',
@@ -182,7 +196,7 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
 });
 
 export function toChainView(snapshot: IndexSnapshot, chain: ChainSnapshot): ChainView {
-  return { chain, seq: snapshot.seq };
+  return { chain, seq: snapshot.seq, market: snapshot.market };
 }
 
 builder.queryField('overview', (t) =>

@@ -14,7 +14,7 @@ const CollectorStatusRef = builder.objectRef<IndexCollectionStatus>('CollectorSt
   }),
 });
 
-const ServerInfoRef = builder.objectRef<ServerInfoSource>('ServerInfo').implement({
+export const ServerInfoRef = builder.objectRef<ServerInfoSource>('ServerInfo').implement({
   fields: (t) => ({
     version: t.exposeString('version'),
     provider: t.exposeString('provider', { description: 'simulated or kite.' }),

@@ -74,17 +74,17 @@ export function createServer(options: ServerOptions): G6Server {
         endpoint: '/ready',
         check: () => {
           const report = options.health();
-          if (report.ready && !report.degraded) {
+          if (report.ready && !report.degraded && report.marketOpen !== false) {
             return true;
           }
-          if (report.ready) {
-            return new Response(JSON.stringify({ ready: true, degraded: true, problems: report.problems }), {
-              status: 200,
-              headers: { 'content-type': 'application/json' },
-            });
-          }
-          return new Response(JSON.stringify({ ready: false, degraded: report.degraded, problems: report.problems }), {
-            status: 503,
+          const body = {
+            ready: report.ready,
+            degraded: report.degraded,
+            ...(report.marketOpen === null ? {} : { marketOpen: report.marketOpen }),
+            problems: report.problems,
+          };
+          return new Response(JSON.stringify(body), {
+            status: report.ready ? 200 : 503,
             headers: { 'content-type': 'application/json' },
           });
         },

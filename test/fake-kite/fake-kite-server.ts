@@ -2,8 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../../src/domain/calendar/default-calendar.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../../src/domain/indices.ts';
 import { addDays, istWallClockToInstant, toIstDateString } from '../../src/domain/ist-time.ts';
+import { createExchangeClock, type MarketClock } from '../../src/domain/market-clock.ts';
 import { FakeMarket, type Located, toIstStamp } from './fake-market.ts';
 import { encodeIndex, encodeTradable, frame, HEARTBEAT, type TickerMode } from './ticker-packets.ts';
 
@@ -30,7 +32,8 @@ export interface FakeKiteOptions {
   /** An access token valid from the start (until the next 06:00 IST on the fake's clock). */
   readonly accessToken?: string;
   readonly seed?: string;
-  readonly holidays?: ReadonlySet<string>;
+  /** The market's session clock; the exchanges' calendar by default, as on Kite (closed at night). */
+  readonly clock?: MarketClock;
   readonly rate?: number;
   readonly dividendYield?: number;
   readonly now?: () => Date;
@@ -117,7 +120,7 @@ export class FakeKite {
     this.#now = options.now ?? (() => new Date());
     this.market = new FakeMarket({
       seed: options.seed ?? 'g6',
-      holidays: options.holidays ?? new Set(),
+      clock: options.clock ?? createExchangeClock(DEFAULT_EXCHANGE_CALENDAR),
       rate: options.rate ?? 0.065,
       dividendYield: options.dividendYield ?? 0,
       now: this.#now,

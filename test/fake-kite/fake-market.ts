@@ -1,5 +1,6 @@
 import { INDEX_SPECS, INDEX_SYMBOLS, type IndexSymbol } from '../../src/domain/indices.ts';
 import { IST_OFFSET_MS, toIstDateString } from '../../src/domain/ist-time.ts';
+import type { MarketClock } from '../../src/domain/market-clock.ts';
 import type { IndexMarketData, OptionQuote } from '../../src/domain/market-data.ts';
 import { SimulatedIndexMarket } from '../../src/providers/simulated/simulated-market.ts';
 
@@ -33,7 +34,7 @@ export type Located =
 
 export interface FakeMarketOptions {
   readonly seed: string;
-  readonly holidays: ReadonlySet<string>;
+  readonly clock: MarketClock;
   readonly rate: number;
   readonly dividendYield: number;
   readonly now: () => Date;
@@ -87,7 +88,7 @@ export class FakeMarket {
         new SimulatedIndexMarket({
           spec: INDEX_SPECS[index],
           seed: options.seed,
-          holidays: options.holidays,
+          clock: options.clock,
           rate: options.rate,
           dividendYield: options.dividendYield,
         }),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_MARKET_HOLIDAYS } from '../../src/domain/market-holidays.ts';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../../src/domain/calendar/default-calendar.ts';
+import { createExchangeClock, createSimulatedSessionClock } from '../../src/domain/market-clock.ts';
 import { loadRealDump } from './dump.ts';
 import { FakeKite } from './fake-kite-server.ts';
 
@@ -16,7 +17,11 @@ const fake = new FakeKite({
   apiSecret,
   accessToken,
   seed: process.env.FAKE_KITE_SEED ?? 'g6',
-  holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+  // A demo fake trades at any hour unless FAKE_KITE_CLOCK=exchange (then it is closed at night, as Kite is).
+  clock:
+    process.env.FAKE_KITE_CLOCK === 'exchange'
+      ? createExchangeClock(DEFAULT_EXCHANGE_CALENDAR)
+      : createSimulatedSessionClock(DEFAULT_EXCHANGE_CALENDAR),
   dumpCsv: loadRealDump(),
   tickIntervalMs: Number(process.env.FAKE_KITE_TICK_MS ?? 500),
 });

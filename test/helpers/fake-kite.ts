@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../../src/domain/calendar/default-calendar.ts';
 import {
   createKiteProvider,
   type KiteProvider,
@@ -66,6 +67,7 @@ export function kiteProviderFor(
     rate: 0.065,
     dividendYield: 0,
     now: () => new Date(),
+    calendar: DEFAULT_EXCHANGE_CALENDAR,
     logger: pino({ level: 'silent' }),
     ...overrides,
   });

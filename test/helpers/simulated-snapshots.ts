@@ -1,14 +1,17 @@
-import { type AnalysisSettings, buildIndexSnapshot } from '../../src/collectors/collect-once.ts';
+import { type AnalysisSettings, buildIndexSnapshot, tradingDayOf } from '../../src/collectors/collect-once.ts';
 import { DayBaselines } from '../../src/collectors/day-baselines.ts';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../../src/domain/calendar/default-calendar.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import { INDEX_SPECS } from '../../src/domain/indices.ts';
-import { DEFAULT_MARKET_HOLIDAYS } from '../../src/domain/market-holidays.ts';
+import { createExchangeClock } from '../../src/domain/market-clock.ts';
 import type { IndexSnapshot, PricingConventions } from '../../src/domain/snapshot.ts';
 import { SimulatedIndexMarket } from '../../src/providers/simulated/simulated-market.ts';
 
 export const TEST_RATE = 0.065;
 /** A Tuesday in the middle of a session, before the NIFTY weekly's 15:30 cut-off. */
 export const TEST_INSTANT = new Date('2026-08-18T06:00:00Z');
+/** The exchanges' calendar: TEST_INSTANT is 11:30 IST on a trading Tuesday (an NSE expiry day). */
+export const TEST_CLOCK = createExchangeClock(DEFAULT_EXCHANGE_CALENDAR);
 
 /** The simulated market's own conventions: Black-Scholes on the spot at TEST_RATE, no dividends. */
 export const TEST_CONVENTIONS: PricingConventions = {
@@ -24,7 +27,7 @@ export function testSettings(overrides: Partial<AnalysisSettings> = {}): Analysi
   return {
     conventions: TEST_CONVENTIONS,
     strikesAroundAtm: 30,
-    holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+    clock: TEST_CLOCK,
     staleAfterMs: 600_000,
     ...overrides,
   };
@@ -34,7 +37,7 @@ export function createTestMarket(index: IndexSymbol, seed = 'test'): SimulatedIn
   return new SimulatedIndexMarket({
     spec: INDEX_SPECS[index],
     seed,
-    holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
+    clock: TEST_CLOCK,
     rate: TEST_RATE,
     dividendYield: 0,
   });
@@ -51,7 +54,12 @@ export function simulatedSnapshots(
   const baselines = new DayBaselines();
   return Array.from({ length: count }, (_, i) => {
     const data = market.advance(new Date(TEST_INSTANT.getTime() + i * stepMs));
-    return buildIndexSnapshot(data, i + 1, testSettings({ strikesAroundAtm }), baselines.observe(data));
+    return buildIndexSnapshot(
+      data,
+      i + 1,
+      testSettings({ strikesAroundAtm }),
+      baselines.observe(data, tradingDayOf(testSettings(), data)),
+    );
   });
 }
 
@@ -62,6 +70,7 @@ export function emptySnapshot(index: IndexSymbol, seq = 1, observedAt = new Date
     seq,
     observedAt,
     spot: 1,
+    market: { state: 'OPEN', tradingDay: '2026-08-18' },
     chains: [],
     termStructure: [],
     surface: { logMoneyness: [], rows: [] },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { constantMaturityIv, IV30_YEARS, ivPercentile, ivRank } from '../../src/analytics/iv-rank.ts';
-import { buildIndexSnapshot } from '../../src/collectors/collect-once.ts';
+import { buildIndexSnapshot, tradingDayOf } from '../../src/collectors/collect-once.ts';
 import { DayBaselines } from '../../src/collectors/day-baselines.ts';
 import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
 import { createCsvHistory } from '../../src/history/csv-history.ts';
@@ -23,7 +23,12 @@ function sessionSnapshots(dayStartUtcMs: number, count: number): IndexSnapshot[]
   const baselines = new DayBaselines();
   return Array.from({ length: count }, (_, i) => {
     const data = market.advance(new Date(dayStartUtcMs + i * 30_000));
-    return buildIndexSnapshot(data, i + 1, testSettings({ strikesAroundAtm: 8 }), baselines.observe(data));
+    return buildIndexSnapshot(
+      data,
+      i + 1,
+      testSettings({ strikesAroundAtm: 8 }),
+      baselines.observe(data, tradingDayOf(testSettings(), data)),
+    );
   });
 }
 

@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runLogin } from '../../src/cli/login.ts';
-import { DEFAULT_MARKET_HOLIDAYS } from '../../src/domain/market-holidays.ts';
 import { createGuardedKiteConnect } from '../../src/providers/kite/kite-client.ts';
 import { readTokenFile } from '../../src/providers/kite/token-vault.ts';
 import { ACCESS_TOKEN, API_KEY, API_SECRET, fakeClock, startFakeKite, tempDir } from '../helpers/fake-kite.ts';
@@ -40,7 +39,6 @@ describe('G6 on Kite (through the fake) versus G6 on the simulated market', () =
     const clock = fakeClock('2026-11-26T05:00:00Z');
     const fake = await startFakeKite({
       now: clock.now,
-      holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
       seed: 'same-market',
     });
     cleanup.push(() => fake.close());
@@ -57,7 +55,10 @@ describe('G6 on Kite (through the fake) versus G6 on the simulated market', () =
       { now: clock.now },
     );
     cleanup.push(() => kite.stop());
-    const simulated = await startTestApp({ ...common, G6_MOCK_MODE: 'true' }, { now: clock.now });
+    const simulated = await startTestApp(
+      { ...common, G6_MOCK_MODE: 'true', G6_SIM_CLOCK: 'exchange' },
+      { now: clock.now },
+    );
     cleanup.push(() => simulated.stop());
     await Promise.all([firstSnapshot(kite, 'NIFTY'), firstSnapshot(simulated, 'NIFTY')]);
     await Promise.all([firstSnapshot(kite, 'BANKNIFTY'), firstSnapshot(simulated, 'BANKNIFTY')]);
@@ -86,7 +87,7 @@ describe('G6 on Kite (through the fake) versus G6 on the simulated market', () =
 describe('G6 on Kite: live ticks, token expiry and secrets', () => {
   it('pushes ticks to subscribers, goes unready and stale at 06:00 IST, and never logs a secret', async () => {
     const clock = fakeClock('2026-11-26T00:29:00Z'); // 05:59 IST
-    const fake = await startFakeKite({ now: clock.now, holidays: new Set(DEFAULT_MARKET_HOLIDAYS) });
+    const fake = await startFakeKite({ now: clock.now });
     cleanup.push(() => fake.close());
     const passphrase = 'a passphrase nobody should ever see';
     const consoleLog = vi.spyOn(console, 'log');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../../src/domain/calendar/default-calendar.ts';
 import { createGuardedKiteConnect } from '../../src/providers/kite/kite-client.ts';
 import {
   buildIndexCatalog,
@@ -36,7 +37,7 @@ describe('parsing real Kite data', () => {
     // Every token follows Kite's rule exchange_token * 256 + segment (2 NFO, 5 BFO).
     expect(instruments.every((i) => i.instrumentToken % 256 === (i.exchange === 'NFO' ? 2 : 5))).toBe(true);
     const index = selectIndexDerivatives(instruments, ['NIFTY', 'BANKNIFTY', 'FINNIFTY', 'MIDCPNIFTY', 'SENSEX']);
-    const nifty = buildIndexCatalog('NIFTY', index, new Date('2026-08-17T05:00:00Z'));
+    const nifty = buildIndexCatalog('NIFTY', index, new Date('2026-08-17T05:00:00Z'), DEFAULT_EXCHANGE_CALENDAR);
     const weekly = nifty.expiries.find((e) => e.expiry === '2026-08-18')!;
     expect(weekly.kind).toBe('WEEKLY');
     expect(weekly.strikes.find((s) => s.strike === 24350)?.call?.instrumentToken).toBe(11546626);
@@ -46,7 +47,7 @@ describe('parsing real Kite data', () => {
       future: { instrumentToken: 14866434 },
     });
     expect(nifty.lotSize).toBe(65);
-    const sensex = buildIndexCatalog('SENSEX', index, new Date('2026-08-17T05:00:00Z'));
+    const sensex = buildIndexCatalog('SENSEX', index, new Date('2026-08-17T05:00:00Z'), DEFAULT_EXCHANGE_CALENDAR);
     expect(
       sensex.expiries.find((e) => e.expiry === '2026-08-20')?.strikes.find((s) => s.strike === 78000)?.call
         ?.instrumentToken,

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, ERROR_CODES } from '../../src/domain/errors.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import type { IndexMarketData } from '../../src/domain/market-data.ts';
-import { DEFAULT_MARKET_HOLIDAYS } from '../../src/domain/market-holidays.ts';
 import type { KiteRequestOutcome } from '../../src/providers/kite/kite-client.ts';
 import { createKiteClient } from '../../src/providers/kite/kite-client.ts';
 import type { KiteProvider, KiteProviderOptions } from '../../src/providers/kite/kite-provider.ts';
@@ -10,7 +9,6 @@ import { writeTokenFile } from '../../src/providers/kite/token-vault.ts';
 import type { FakeKite, FakeKiteOptions } from '../fake-kite/fake-kite-server.ts';
 import { fakeClock, kiteProviderFor, startFakeKite, tempDir } from '../helpers/fake-kite.ts';
 
-const HOLIDAYS = new Set(DEFAULT_MARKET_HOLIDAYS);
 /** 10:30 IST on Monday 17 Aug 2026, the day the real instruments dump was taken. */
 const DUMP_DAY = '2026-08-17T05:00:00Z';
 
@@ -25,7 +23,6 @@ async function setUp(options: { fake?: Partial<FakeKiteOptions>; provider?: Part
   const clock = fakeClock(DUMP_DAY);
   const fake = await startFakeKite({
     now: clock.now,
-    holidays: HOLIDAYS,
     quoteRequestsPerSecond: 100,
     otherRequestsPerSecond: 100,
     ...options.fake,
@@ -161,7 +158,7 @@ describe('Kite access token lifecycle', () => {
     const dir = tempDir();
     cleanup.push(() => dir.remove());
     const clock = fakeClock('2026-08-18T00:29:58Z'); // 05:59:58 IST
-    const fake = await startFakeKite({ now: clock.now, holidays: HOLIDAYS, quoteRequestsPerSecond: 100 });
+    const fake = await startFakeKite({ now: clock.now, quoteRequestsPerSecond: 100 });
     cleanup.push(() => fake.close());
     const tokenFile = `${dir.path}/token.enc`;
     const states: string[] = [];

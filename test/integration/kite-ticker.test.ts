@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MARKET_HOLIDAYS } from '../../src/domain/market-holidays.ts';
 import type { TickOutcome } from '../../src/providers/kite/live-chain.ts';
 import { frame } from '../fake-kite/ticker-packets.ts';
 import { createEventQueue } from '../helpers/deferred.ts';
@@ -18,7 +17,6 @@ describe('KiteTicker live ticks', () => {
     const clock = fakeClock('2026-08-17T05:00:00Z');
     const fake = await startFakeKite({
       now: clock.now,
-      holidays: new Set(DEFAULT_MARKET_HOLIDAYS),
       quoteRequestsPerSecond: 100,
     });
     cleanup.push(() => fake.close());

@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blackScholes } from '../../src/analytics/black-scholes.ts';
+import type { MarketStatus } from '../../src/domain/calendar/exchange-calendar.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createContextFactory } from '../../src/schema/context.ts';
 import { schema } from '../../src/schema/index.ts';
 import { createServer, type G6Server } from '../../src/server/create-server.ts';
+import { createLatestValuePubSub } from '../../src/store/latest-value-pubsub.ts';
 import { createSnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../src/store/snapshot-store.ts';
 import { CONTRACT_QUERY } from '../helpers/contract-query.ts';
-import { simulatedSnapshots, testSettings } from '../helpers/simulated-snapshots.ts';
+import { simulatedSnapshots, TEST_CLOCK, testSettings } from '../helpers/simulated-snapshots.ts';
 
 let server: G6Server;
 let niftySnapshot: IndexSnapshot;
@@ -49,11 +51,15 @@ beforeAll(() => {
         collectorStatus: () => [],
         providerHealth: () => ({ ready: true, problems: [] }),
         staleAfterMs: 60_000,
+        isResting: () => false,
       },
+      now: () => new Date(),
+      marketClock: TEST_CLOCK,
+      marketStatus: createLatestValuePubSub((s: MarketStatus) => s.segment),
     }),
     logger: createLogger({ logLevel: 'silent' as never, logFormat: 'json' }),
     registry: null,
-    health: () => ({ ready: true, problems: [], degraded: false }),
+    health: () => ({ ready: true, problems: [], degraded: false, marketOpen: true }),
   });
 });
 afterAll(async () => {

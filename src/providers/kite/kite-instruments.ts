@@ -1,4 +1,6 @@
-import { type ExpiryKind, expiryInstant } from '../../domain/expiry-calendar.ts';
+import { segmentOf } from '../../domain/calendar/calendar-data.ts';
+import type { ExchangeCalendar } from '../../domain/calendar/exchange-calendar.ts';
+import type { ExpiryKind } from '../../domain/expiry-calendar.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../../domain/indices.ts';
 import { isIsoDate } from '../../domain/ist-time.ts';
 import { toOptionTradingSymbol } from '../../domain/kite-tradingsymbol.ts';
@@ -144,15 +146,17 @@ function expiryKindOf(row: KiteInstrument): ExpiryKind {
 }
 
 /**
- * One index's listed option chains as of `asOf`: expiries whose 15:30 IST cut-off is still ahead, strikes
+ * One index's listed option chains as of `asOf`: expiries whose cut-off (by `calendar`) is still ahead, strikes
  * ascending with their call and put, the same-day future, and the spot instrument.
  */
 export function buildIndexCatalog(
   index: IndexSymbol,
   instruments: readonly KiteInstrument[],
   asOf: Date,
+  calendar: ExchangeCalendar,
 ): IndexCatalog {
   const spec = INDEX_SPECS[index];
+  const segment = segmentOf(spec);
   const byExpiry = new Map<
     string,
     {
@@ -166,7 +170,7 @@ export function buildIndexCatalog(
     if (row.name !== index || row.exchange !== spec.exchange || row.expiry === null) {
       continue;
     }
-    if (expiryInstant(row.expiry).getTime() <= asOf.getTime()) {
+    if (calendar.expiryCutoff(segment, row.expiry).getTime() <= asOf.getTime()) {
       continue;
     }
     let entry = byExpiry.get(row.expiry);

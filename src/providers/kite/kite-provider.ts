@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { strikeWindow } from '../../analytics/atm-strike.ts';
+import { segmentOf } from '../../domain/calendar/calendar-data.ts';
+import type { ExchangeCalendar } from '../../domain/calendar/exchange-calendar.ts';
 import { AppError, ERROR_CODES } from '../../domain/errors.ts';
-import { expiryInstant } from '../../domain/expiry-calendar.ts';
-import type { IndexSymbol } from '../../domain/indices.ts';
+import { INDEX_SPECS, type IndexSymbol } from '../../domain/indices.ts';
 import type { ExpiryQuotes, IndexMarketData, StrikeQuotes } from '../../domain/market-data.ts';
 import type { MarketDataProvider, ProviderHealth } from '../market-data-provider.ts';
 import { createInstrumentSource, type InstrumentSource } from './instrument-source.ts';
@@ -58,6 +59,8 @@ export interface KiteProviderOptions {
   readonly tickerBackoffMs?: { readonly base: number; readonly max: number };
   readonly tokenWatchIntervalMs?: number;
   readonly now: () => Date;
+  /** Expiry cut-offs (Kite lists the dates; the calendar says when each stops trading). */
+  readonly calendar: ExchangeCalendar;
   readonly logger: Logger;
   readonly events?: KiteProviderEvents;
   readonly random?: () => number;
@@ -114,7 +117,9 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
     onChange: (state) => {
       events?.onTokenState?.(state);
       if (state.status === 'valid') {
-        ticker?.resume(state.accessToken);
+        if (marketOpen) {
+          ticker?.resume(state.accessToken);
+        }
       } else {
         logger.error({ status: state.status, reason: state.reason }, 'Kite access token unusable; collection paused');
         ticker?.pause();
@@ -129,6 +134,8 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
   const tokenOwner = new Map<number, IndexSymbol>();
   const listeners = new Set<(index: IndexSymbol) => void>();
   let instrumentsStale = false;
+  // Outside sessions the ticker socket is dropped (Kite sends nothing worth keeping then).
+  let marketOpen = true;
   let closed = false;
   let expiryTimer: NodeJS.Timeout | undefined;
 
@@ -140,7 +147,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
     if (cached !== undefined && cached.key === key) {
       return cached.catalog;
     }
-    const catalog = buildIndexCatalog(index, list, now);
+    const catalog = buildIndexCatalog(index, list, now, options.calendar);
     catalogs.set(index, { key, catalog });
     return catalog;
   };
@@ -246,7 +253,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
             : { baseBackoffMs: options.tickerBackoffMs.base, maxBackoffMs: options.tickerBackoffMs.max }),
           ...(options.random === undefined ? {} : { random: options.random }),
         });
-        if (state.status !== 'valid') {
+        if (state.status !== 'valid' || !marketOpen) {
           ticker.pause();
         }
         ticker.start();
@@ -285,7 +292,8 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
       }
       const nowMs = options.now().getTime();
       const windows = expiries.map((expiry) => {
-        const years = Math.max(0, expiryInstant(expiry.expiry).getTime() - nowMs) / YEAR_MS;
+        const cutoff = options.calendar.expiryCutoff(segmentOf(INDEX_SPECS[index]), expiry.expiry);
+        const years = Math.max(0, cutoff.getTime() - nowMs) / YEAR_MS;
         const forward = (spot as number) * Math.exp((options.rate - options.dividendYield) * years);
         const n = options.strikesAroundAtm > 0 ? options.strikesAroundAtm + margin : 0;
         return { expiry, strikes: strikeWindow(expiry.strikes, forward, n) };
@@ -364,7 +372,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
       if (instrumentsStale) {
         problems.push("kite: today's instruments dump could not be loaded; using an older copy");
       }
-      if (ticker !== null && state.status === 'valid' && !ticker.isConnected() && live.size > 0) {
+      if (ticker !== null && marketOpen && state.status === 'valid' && !ticker.isConnected() && live.size > 0) {
         problems.push('kite: ticker disconnected (live ticks paused; REST snapshots continue)');
       }
       if (ticker !== null && ticker.droppedTokens() > 0) {
@@ -381,6 +389,25 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
 
     liveData(index) {
       return live.get(index)?.snapshot(options.now()) ?? null;
+    },
+
+    setMarketOpen(open) {
+      if (open === marketOpen) {
+        return;
+      }
+      marketOpen = open;
+      logger.info(
+        { marketOpen: open },
+        open ? 'market session ahead: Kite ticker resumes' : 'market closed: Kite ticker dropped',
+      );
+      if (!open) {
+        ticker?.pause();
+        return;
+      }
+      const state = credentials.current();
+      if (state.status === 'valid') {
+        ticker?.resume(state.accessToken);
+      }
     },
 
     tickerConnected() {

@@ -1,8 +1,10 @@
 import { blackScholes } from '../../analytics/black-scholes.ts';
-import { type Expiry, expiryInstant, listOpenExpiries } from '../../domain/expiry-calendar.ts';
+import { type Segment, segmentOf } from '../../domain/calendar/calendar-data.ts';
+import type { TradingSession } from '../../domain/calendar/exchange-calendar.ts';
+import { type Expiry, listOpenExpiries } from '../../domain/expiry-calendar.ts';
 import type { IndexSpec } from '../../domain/indices.ts';
-import { IST_OFFSET_MS, toIstDateString } from '../../domain/ist-time.ts';
 import { toOptionTradingSymbol } from '../../domain/kite-tradingsymbol.ts';
+import { isTrading, type MarketClock } from '../../domain/market-clock.ts';
 import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
 import { createRandomStream, type RandomStream } from './random.ts';
 import { smileVolatility } from './volatility-smile.ts';
@@ -16,18 +18,21 @@ const VOL_REVERSION_PER_YEAR = 50;
 const VOL_OF_VOL = 1.2;
 /** Correlation of volatility shocks with index returns (falling markets get dearer options). */
 const SPOT_VOL_CORRELATION = -0.7;
-/** Fraction of open interest traded per day at the money. */
-const ATM_TURNOVER_PER_DAY = 2.5;
+/** Fraction of open interest traded per session at the money. */
+const ATM_TURNOVER_PER_SESSION = 2.5;
+/** Share of a session's volume traded in its first minutes: the opening burst every real session has. */
+const OPENING_VOLUME_SHARE = 0.03;
+/** Depth of the intraday U shape: trading intensity ∝ 1 + a·cos(2π·phase), heaviest at open and close. */
+const INTRADAY_U_DEPTH = 0.6;
 /** Strikes kept between spot and the edge of a listing before new strikes are added. */
 const STRIKES_KEPT_BEYOND_SPOT = 20;
-const SESSION_OPEN_IST_MINUTES = 9 * 60 + 15;
-const SESSION_LENGTH_MINUTES = 6 * 60 + 15;
 const FUTURES_TICK = 0.05;
 
 export interface SimulatedMarketOptions {
   readonly spec: IndexSpec;
   readonly seed: string;
-  readonly holidays: ReadonlySet<string>;
+  /** The session the market trades in: the exchanges' calendar, or the simulator's own session clock. */
+  readonly clock: MarketClock;
   /** Rates the simulator prices with; analytics recover the smile when they use the same. */
   readonly rate: number;
   readonly dividendYield: number;
@@ -36,8 +41,9 @@ export interface SimulatedMarketOptions {
 interface ContractState {
   /** Open interest in lots (kept fractional; reported rounded). */
   oiLots: number;
-  /** Volume traded today in lots. */
+  /** Volume traded in the session `volumeDay` in lots. */
   volumeLots: number;
+  volumeDay: string | null;
 }
 
 interface Listing {
@@ -60,7 +66,12 @@ export class SimulatedIndexMarket {
   #spot: number;
   #logVolatilityShift = 0;
   #lastAtMs: number | null = null;
+  /** Session date and elapsed share of the session at the last `advance`. */
   #tradingDay: string | null = null;
+  #phase = 0;
+  /** While the market is closed it does not move: the close is served until the next session. */
+  #closed: { key: string; data: IndexMarketData } | null = null;
+  readonly #segment: Segment;
   readonly #random: RandomStream;
   readonly #listings = new Map<string, Listing>();
   readonly #options: SimulatedMarketOptions;
@@ -68,6 +79,7 @@ export class SimulatedIndexMarket {
   constructor(options: SimulatedMarketOptions) {
     this.#options = options;
     this.spec = options.spec;
+    this.#segment = segmentOf(options.spec);
     this.#spot = options.spec.referenceSpot;
     this.#random = createRandomStream(`${options.seed}:${options.spec.symbol}`);
   }
@@ -92,17 +104,37 @@ export class SimulatedIndexMarket {
 
   advance(asOf: Date): IndexMarketData {
     const nowMs = asOf.getTime();
+    const status = this.#options.clock.status(this.#segment, asOf);
+    const trading = isTrading(status);
+    const tradingDay = status.tradingDay;
+    const open = listOpenExpiries(this.spec, asOf, this.#options.clock.calendar);
+    const closedKey = `${tradingDay}|${open.map((e) => e.date).join(',')}`;
+    if (!trading && this.#closed?.key === closedKey) {
+      return { ...this.#closed.data, observedAt: asOf };
+    }
+
+    // Outside sessions nothing moves; the first step of a session carries the overnight gap (capped).
     const stepYears =
-      this.#lastAtMs === null ? 0 : Math.min(Math.max(nowMs - this.#lastAtMs, 0) / YEAR_MS, MAX_STEP_YEARS);
-    this.#lastAtMs = nowMs;
+      !trading || this.#lastAtMs === null ? 0 : Math.min(Math.max(nowMs - this.#lastAtMs, 0) / YEAR_MS, MAX_STEP_YEARS);
+    if (trading || this.#lastAtMs === null) {
+      this.#lastAtMs = nowMs;
+    }
     this.#moveUnderlying(stepYears);
 
-    const today = toIstDateString(asOf);
-    // Day volume restarts when the IST date rolls over (not on the first observation, which is seeded).
-    const newDay = this.#tradingDay !== null && this.#tradingDay !== today;
-    this.#tradingDay = today;
+    const phase = trading ? sessionPhase(status.session, nowMs) : 1;
+    const sameDay = this.#tradingDay === tradingDay;
+    const sessionStep = sameDay ? Math.max(0, phase - this.#phase) : 0;
+    this.#tradingDay = tradingDay;
+    this.#phase = phase;
+    const tick: Tick = {
+      asOf,
+      tradingDay,
+      phase,
+      previousVolumeShare: sameDay ? cumulativeVolumeShare(phase - sessionStep) : 0,
+      sessionStep,
+      lastTradeTime: trading ? asOf : (status.lastCloseAt ?? asOf),
+    };
 
-    const open = listOpenExpiries(this.spec, asOf, this.#options.holidays);
     const openDates = new Set(open.map((e) => e.date));
     for (const date of this.#listings.keys()) {
       if (!openDates.has(date)) {
@@ -114,14 +146,17 @@ export class SimulatedIndexMarket {
     for (const expiry of open) {
       let listing = this.#listings.get(expiry.date);
       if (listing === undefined) {
-        listing = { expiry, expiresAtMs: expiryInstant(expiry.date).getTime(), calls: new Map(), puts: new Map() };
+        const expiresAtMs = this.#options.clock.calendar.expiryCutoff(this.#segment, expiry.date).getTime();
+        listing = { expiry, expiresAtMs, calls: new Map(), puts: new Map() };
         this.#listings.set(expiry.date, listing);
       }
       const timeToExpiryYears = (listing.expiresAtMs - nowMs) / YEAR_MS;
       this.#extendStrikes(listing, timeToExpiryYears);
-      expiries.push(this.#quoteListing(listing, timeToExpiryYears, stepYears, newDay, asOf));
+      expiries.push(this.#quoteListing(listing, timeToExpiryYears, tick));
     }
-    return { index: this.spec.symbol, observedAt: asOf, spot: this.#spot, expiries };
+    const data: IndexMarketData = { index: this.spec.symbol, observedAt: asOf, spot: this.#spot, expiries };
+    this.#closed = trading ? null : { key: closedKey, data };
+    return data;
   }
 
   #moveUnderlying(stepYears: number): void {
@@ -172,30 +207,16 @@ export class SimulatedIndexMarket {
     const lotsAtTheMoney = 400_000 / this.spec.lotSize;
     const noise = Math.exp(0.25 * this.#random.normal());
     const oiLots = lotsAtTheMoney * expiryWeight * sideWeight * roundness * Math.exp(-Math.abs(z) / 1.3) * noise;
-    // A contract first seen mid-session has already traded today.
-    const volumeLots =
-      oiLots * ATM_TURNOVER_PER_DAY * Math.exp(-Math.min(Math.abs(z), 4)) * this.#sessionFractionElapsed();
-    return { oiLots, volumeLots };
+    // Volume is seeded on the first quote, from the share of the session already traded.
+    return { oiLots, volumeLots: 0, volumeDay: null };
   }
 
-  /** Share of the 09:15–15:30 IST session elapsed at the last `advance` (1 after the close). */
-  #sessionFractionElapsed(): number {
-    const istMinutes = (((this.#lastAtMs ?? 0) + IST_OFFSET_MS) / 60_000) % (24 * 60);
-    return Math.min(1, Math.max(0, (istMinutes - SESSION_OPEN_IST_MINUTES) / SESSION_LENGTH_MINUTES));
-  }
-
-  #quoteListing(
-    listing: Listing,
-    timeToExpiryYears: number,
-    stepYears: number,
-    newDay: boolean,
-    asOf: Date,
-  ): ExpiryQuotes {
+  #quoteListing(listing: Listing, timeToExpiryYears: number, tick: Tick): ExpiryQuotes {
     const strikes = [...listing.calls.keys()].sort((a, b) => a - b);
     const rows: StrikeQuotes[] = strikes.map((strike) => ({
       strike,
-      call: this.#quoteContract(listing, strike, 'CE', timeToExpiryYears, stepYears, newDay, asOf),
-      put: this.#quoteContract(listing, strike, 'PE', timeToExpiryYears, stepYears, newDay, asOf),
+      call: this.#quoteContract(listing, strike, 'CE', timeToExpiryYears, tick),
+      put: this.#quoteContract(listing, strike, 'PE', timeToExpiryYears, tick),
     }));
     // Index futures list monthly expiries only; priced at the carry forward, on the futures tick grid.
     const futuresPrice =
@@ -208,9 +229,7 @@ export class SimulatedIndexMarket {
     strike: number,
     right: 'CE' | 'PE',
     timeToExpiryYears: number,
-    stepYears: number,
-    newDay: boolean,
-    asOf: Date,
+    tick: Tick,
   ): OptionQuote {
     const state = (right === 'CE' ? listing.calls : listing.puts).get(strike)!;
     const { lotSize, tickSize } = this.spec;
@@ -229,13 +248,15 @@ export class SimulatedIndexMarket {
     const distance = Math.min(Math.abs(Math.log(strike / this.forward(timeToExpiryYears)) / scale), 4);
     const liquidity = Math.exp(-distance);
 
-    if (newDay) {
-      state.volumeLots = 0;
-    }
-    if (stepYears > 0) {
-      const stepDays = stepYears / DAY_YEARS;
-      state.volumeLots += state.oiLots * ATM_TURNOVER_PER_DAY * liquidity * stepDays * (0.5 + this.#random.uniform());
-      state.oiLots *= Math.exp(0.05 * Math.sqrt(stepDays) * this.#random.normal());
+    const sessionVolumeLots = state.oiLots * ATM_TURNOVER_PER_SESSION * liquidity;
+    if (state.volumeDay !== tick.tradingDay) {
+      // A new session (or a contract first quoted mid-session): what has traded so far, with noise.
+      state.volumeDay = tick.tradingDay;
+      state.volumeLots = sessionVolumeLots * cumulativeVolumeShare(tick.phase) * Math.exp(0.2 * this.#random.normal());
+    } else if (tick.sessionStep > 0) {
+      const share = cumulativeVolumeShare(tick.phase) - tick.previousVolumeShare;
+      state.volumeLots += sessionVolumeLots * share * (0.5 + this.#random.uniform());
+      state.oiLots *= Math.exp(0.05 * Math.sqrt(tick.sessionStep) * this.#random.normal());
     }
 
     const halfSpread = Math.max(tickSize, theoretical * (0.004 + 0.02 * (1 - liquidity)));
@@ -257,9 +278,35 @@ export class SimulatedIndexMarket {
       askQuantity: depthLots() * lotSize,
       volume: Math.round(state.volumeLots) * lotSize,
       oi: Math.round(state.oiLots) * lotSize,
-      lastTradeTime: asOf,
+      lastTradeTime: tick.lastTradeTime,
     };
   }
+}
+
+interface Tick {
+  readonly asOf: Date;
+  readonly tradingDay: string;
+  /** Elapsed share of the session, 0 at the open, 1 at (and after) the close. */
+  readonly phase: number;
+  readonly previousVolumeShare: number;
+  /** Share of a session since the previous quote of the same session (0 on a new one). */
+  readonly sessionStep: number;
+  readonly lastTradeTime: Date;
+}
+
+function sessionPhase(session: TradingSession, nowMs: number): number {
+  const lengthMs = session.closesAt.getTime() - session.opensAt.getTime();
+  return Math.min(1, Math.max(0, (nowMs - session.opensAt.getTime()) / lengthMs));
+}
+
+/**
+ * Share of a session's volume traded by `phase`: an opening burst, then intensity 1 + a·cos(2π·phase)
+ * integrated (U-shaped, heaviest at open and close), reaching 1 at the close.
+ */
+export function cumulativeVolumeShare(phase: number): number {
+  const p = Math.min(1, Math.max(0, phase));
+  const u = p + (INTRADAY_U_DEPTH * Math.sin(2 * Math.PI * p)) / (2 * Math.PI);
+  return OPENING_VOLUME_SHARE + (1 - OPENING_VOLUME_SHARE) * u;
 }
 
 // Prices are kept on the exchange tick grid; the epsilon absorbs binary rounding of k·tick.

@@ -1,11 +1,12 @@
 import { INDEX_SPECS, type IndexSymbol } from '../../domain/indices.ts';
+import type { MarketClock } from '../../domain/market-clock.ts';
 import type { IndexMarketData } from '../../domain/market-data.ts';
 import type { MarketDataProvider } from '../market-data-provider.ts';
 import { SimulatedIndexMarket } from './simulated-market.ts';
 
 export interface SimulatedProviderOptions {
   readonly seed: string;
-  readonly holidays: ReadonlySet<string>;
+  readonly clock: MarketClock;
   readonly rate: number;
   readonly dividendYield: number;
   readonly now: () => Date;

@@ -9,6 +9,8 @@ import { sentimentScore } from '../../../src/analytics/sentiment-score.ts';
 import { buildSmile, ivAtCallDelta } from '../../../src/analytics/smile.ts';
 import { buildTermStructure } from '../../../src/analytics/term-structure.ts';
 import { buildVolatilitySurface, butterflyViolations } from '../../../src/analytics/volatility-surface.ts';
+import { BUILT_IN_CALENDAR_DATA } from '../../../src/domain/calendar/default-calendar.ts';
+import { ExchangeCalendar } from '../../../src/domain/calendar/exchange-calendar.ts';
 import type { OptionQuote, StrikeQuotes } from '../../../src/domain/market-data.ts';
 import type { ChainSnapshot, PricingConventions } from '../../../src/domain/snapshot.ts';
 import { timeToExpiryYears } from '../../../src/domain/time-to-expiry.ts';
@@ -325,18 +327,32 @@ describe('scores and classifications', () => {
 
 describe('time to expiry', () => {
   it('counts calendar milliseconds on ACT/365 and remaining sessions over 252 on the trading basis', () => {
+    const calendarOf = (holidays: string[]) => new ExchangeCalendar(BUILT_IN_CALENDAR_DATA, holidays);
+    const plain = calendarOf([]);
     const monday = new Date('2026-08-17T06:00:00Z'); // 11:30 IST
-    const calendar = timeToExpiryYears(monday, '2026-08-18', 'CALENDAR_365', new Set());
-    expect(calendar).toBeCloseTo((28 * 3600_000) / (365 * 86_400_000), 15);
-    // 4 h of Monday's session left (to 15:30) plus all of Tuesday's 375 minutes.
-    const trading = timeToExpiryYears(monday, '2026-08-18', 'TRADING_252', new Set());
-    expect(trading).toBeCloseTo((240 / 375 + 1) / 252, 15);
-    // A holiday on Tuesday removes its session; the weekend never counts.
-    expect(timeToExpiryYears(monday, '2026-08-18', 'TRADING_252', new Set(['2026-08-18']))).toBeCloseTo(
-      240 / 375 / 252,
+    // NSE F&O closes (and options expire) at 15:40 IST from 3 Aug 2026.
+    const calendar = timeToExpiryYears(monday, '2026-08-18', 'CALENDAR_365', plain, 'NSE_FO');
+    expect(calendar).toBeCloseTo(((28 * 60 + 10) * 60_000) / (365 * 86_400_000), 15);
+    // 4 h 10 min of Monday's 385-minute session left, plus all of Tuesday's.
+    const trading = timeToExpiryYears(monday, '2026-08-18', 'TRADING_252', plain, 'NSE_FO');
+    expect(trading).toBeCloseTo((250 / 385 + 1) / 252, 15);
+    // BSE still closes at 15:30: 240 of 375 minutes.
+    expect(timeToExpiryYears(monday, '2026-08-18', 'TRADING_252', plain, 'BSE_FO')).toBeCloseTo(
+      (240 / 375 + 1) / 252,
       15,
     );
-    const friday = new Date('2026-08-21T10:00:00Z'); // after the close
-    expect(timeToExpiryYears(friday, '2026-08-25', 'TRADING_252', new Set())).toBeCloseTo(2 / 252, 15);
+    // A holiday on Tuesday removes its session; the weekend never counts.
+    expect(timeToExpiryYears(monday, '2026-08-18', 'TRADING_252', calendarOf(['2026-08-18']), 'NSE_FO')).toBeCloseTo(
+      250 / 385 / 252,
+      15,
+    );
+    const friday = new Date('2026-08-21T10:30:00Z'); // after the close
+    expect(timeToExpiryYears(friday, '2026-08-25', 'TRADING_252', plain, 'NSE_FO')).toBeCloseTo(2 / 252, 15);
+    // Before 3 Aug 2026 the session ended at 15:30.
+    const july = new Date('2026-07-27T06:00:00Z');
+    expect(timeToExpiryYears(july, '2026-07-28', 'TRADING_252', plain, 'NSE_FO')).toBeCloseTo(
+      (240 / 375 + 1) / 252,
+      15,
+    );
   });
 });

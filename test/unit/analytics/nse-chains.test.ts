@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeChain } from '../../../src/analytics/analyze-chain.ts';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../../../src/domain/calendar/default-calendar.ts';
 import type { OptionQuote, StrikeQuotes } from '../../../src/domain/market-data.ts';
 import type { PricingConventions } from '../../../src/domain/snapshot.ts';
 import { timeToExpiryYears } from '../../../src/domain/time-to-expiry.ts';
@@ -85,7 +86,7 @@ function loadNearest(file: string) {
   const rows = nse.records.data.filter((r) => r.expiryDate === expiry).sort((a, b) => a.strikePrice - b.strikePrice);
   const observedAt = istInstant(nse.records.timestamp);
   const strikes: StrikeQuotes[] = rows.map((r) => ({ strike: r.strikePrice, call: toQuote(r.CE), put: toQuote(r.PE) }));
-  const T = timeToExpiryYears(observedAt, isoDate(expiry), 'CALENDAR_365', new Set());
+  const T = timeToExpiryYears(observedAt, isoDate(expiry), 'CALENDAR_365', DEFAULT_EXCHANGE_CALENDAR, 'NSE_FO');
   const analysis = analyzeChain({
     chain: { expiry: isoDate(expiry), kind: 'WEEKLY', strikes },
     spot: nse.records.underlyingValue,

@@ -71,7 +71,7 @@ describe('collectOnce', () => {
 describe('buildIndexSnapshot', () => {
   it('drops expired expiries, sorts by expiry and rejects an invalid spot', () => {
     const data = createTestMarket('NIFTY').advance(TEST_INSTANT);
-    const late = { ...data, observedAt: new Date('2026-08-18T10:00:00Z') };
+    const late = { ...data, observedAt: new Date('2026-08-18T10:10:00Z') }; // 15:40 IST, the NSE cut-off
     const snapshot = buildIndexSnapshot(late, 1, testSettings({ strikesAroundAtm: 0 }));
     expect(snapshot.chains.map((c) => c.expiry)).not.toContain('2026-08-18');
     expect(snapshot.chains.map((c) => c.expiry)).toEqual([...snapshot.chains.map((c) => c.expiry)].sort());

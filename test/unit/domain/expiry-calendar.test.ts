@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expiryInstant, listOpenExpiries, shiftToTradingDay } from '../../../src/domain/expiry-calendar.ts';
+import { BUILT_IN_CALENDAR_DATA } from '../../../src/domain/calendar/default-calendar.ts';
+import { ExchangeCalendar } from '../../../src/domain/calendar/exchange-calendar.ts';
+import { listOpenExpiries } from '../../../src/domain/expiry-calendar.ts';
 import { INDEX_SPECS, INDEX_SYMBOLS } from '../../../src/domain/indices.ts';
 import { toOptionTradingSymbol } from '../../../src/domain/kite-tradingsymbol.ts';
 import { readGzipCsv } from '../../helpers/fixtures.ts';
@@ -8,7 +10,7 @@ const DUMP = readGzipCsv('kite/nfo_bfo_derivatives_2026-08-18.csv.gz');
 const OPTIONS = DUMP.filter((r) => r.instrument_type === 'CE' || r.instrument_type === 'PE');
 /** The dump was taken at 00:31 IST on 18 Aug 2026; any instant that morning sees the same listing. */
 const DUMP_INSTANT = new Date('2026-08-18T03:45:00Z');
-const NO_HOLIDAYS = new Set<string>();
+const NO_HOLIDAYS = new ExchangeCalendar(BUILT_IN_CALENDAR_DATA, []);
 
 describe('index specs', () => {
   it('match lot size, tick size, exchange and the modal strike step in Kite’s instruments dump', () => {
@@ -60,21 +62,33 @@ describe('listOpenExpiries', () => {
     }
   });
 
-  it('drops an expiry at 15:30 IST on its day, not before', () => {
+  it("drops an expiry at its exchange's cut-off (NSE 15:40 IST from 3 Aug 2026, BSE 15:30), not before", () => {
     const spec = INDEX_SPECS.NIFTY;
-    const before = listOpenExpiries(spec, new Date('2026-08-18T09:59:59.999Z'), NO_HOLIDAYS);
-    const after = listOpenExpiries(spec, new Date('2026-08-18T10:00:00.000Z'), NO_HOLIDAYS);
+    const before = listOpenExpiries(spec, new Date('2026-08-18T10:09:59.999Z'), NO_HOLIDAYS);
+    const after = listOpenExpiries(spec, new Date('2026-08-18T10:10:00.000Z'), NO_HOLIDAYS);
     expect(before[0]?.date).toBe('2026-08-18');
     expect(after[0]?.date).toBe('2026-08-25');
-    expect(expiryInstant('2026-08-18').toISOString()).toBe('2026-08-18T10:00:00.000Z');
+    expect(NO_HOLIDAYS.expiryCutoff('NSE_FO', '2026-08-18').toISOString()).toBe('2026-08-18T10:10:00.000Z');
+    expect(NO_HOLIDAYS.expiryCutoff('NSE_FO', '2026-07-28').toISOString()).toBe('2026-07-28T10:00:00.000Z');
+    expect(NO_HOLIDAYS.expiryCutoff('BSE_FO', '2026-08-20').toISOString()).toBe('2026-08-20T10:00:00.000Z');
+    const sensexBefore = listOpenExpiries(INDEX_SPECS.SENSEX, new Date('2026-08-20T09:59:59.999Z'), NO_HOLIDAYS);
+    const sensexAfter = listOpenExpiries(INDEX_SPECS.SENSEX, new Date('2026-08-20T10:00:00.000Z'), NO_HOLIDAYS);
+    expect(sensexBefore[0]?.date).toBe('2026-08-20');
+    expect(sensexAfter[0]?.date).toBe('2026-08-27');
   });
 
   it('moves an expiry on a holiday to the previous trading day', () => {
     // 2026-11-24 (Tuesday) is Guru Nanak Jayanti in the default list: the weekly moves to Monday.
-    expect(shiftToTradingDay('2026-11-24', new Set(['2026-11-24']))).toBe('2026-11-23');
+    const gurpurb = new ExchangeCalendar(BUILT_IN_CALENDAR_DATA, ['2026-11-24']);
+    expect(gurpurb.shiftToTradingDay('NSE_FO', '2026-11-24')).toBe('2026-11-23');
     // A holiday on Monday too skips back over the weekend to Friday.
-    expect(shiftToTradingDay('2026-11-24', new Set(['2026-11-24', '2026-11-23']))).toBe('2026-11-20');
-    const expiries = listOpenExpiries(INDEX_SPECS.NIFTY, new Date('2026-11-20T04:00:00Z'), new Set(['2026-11-24']));
+    const both = new ExchangeCalendar(BUILT_IN_CALENDAR_DATA, ['2026-11-24', '2026-11-23']);
+    expect(both.shiftToTradingDay('NSE_FO', '2026-11-24')).toBe('2026-11-20');
+    const expiries = listOpenExpiries(INDEX_SPECS.NIFTY, new Date('2026-11-20T04:00:00Z'), gurpurb);
     expect(expiries[0]?.date).toBe('2026-11-23');
+    // The built-in calendar has it too, and the 15 Jan 2026 election holiday moved SENSEX's weekly to 14 Jan.
+    const builtIn = new ExchangeCalendar(BUILT_IN_CALENDAR_DATA);
+    expect(listOpenExpiries(INDEX_SPECS.NIFTY, new Date('2026-11-20T04:00:00Z'), builtIn)[0]?.date).toBe('2026-11-23');
+    expect(listOpenExpiries(INDEX_SPECS.SENSEX, new Date('2026-01-12T04:00:00Z'), builtIn)[0]?.date).toBe('2026-01-14');
   });
 });

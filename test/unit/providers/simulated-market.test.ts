@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeChain } from '../../../src/analytics/analyze-chain.ts';
-import { expiryInstant } from '../../../src/domain/expiry-calendar.ts';
-import { INDEX_SYMBOLS } from '../../../src/domain/indices.ts';
+import { segmentOf } from '../../../src/domain/calendar/calendar-data.ts';
+import { DEFAULT_EXCHANGE_CALENDAR } from '../../../src/domain/calendar/default-calendar.ts';
+import { INDEX_SPECS, INDEX_SYMBOLS } from '../../../src/domain/indices.ts';
 import { createTestMarket, TEST_CONVENTIONS, TEST_INSTANT } from '../../helpers/simulated-snapshots.ts';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -34,7 +35,8 @@ describe('SimulatedIndexMarket', () => {
       const market = createTestMarket(index);
       const data = market.advance(at(0));
       for (const expiry of data.expiries.slice(0, 3)) {
-        const T = (expiryInstant(expiry.expiry).getTime() - data.observedAt.getTime()) / YEAR_MS;
+        const cutoff = DEFAULT_EXCHANGE_CALENDAR.expiryCutoff(segmentOf(INDEX_SPECS[index]), expiry.expiry);
+        const T = (cutoff.getTime() - data.observedAt.getTime()) / YEAR_MS;
         const analysis = analyzeChain({
           chain: expiry,
           spot: data.spot,
