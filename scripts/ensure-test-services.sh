@@ -8,6 +8,7 @@ set -euo pipefail
 declare -A NEEDED=(
   [chromium]=chromium
   [victoria-metrics]=victoria-metrics
+  [faketime]=faketime
 )
 
 missing=()

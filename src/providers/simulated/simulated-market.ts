@@ -3,6 +3,7 @@ import { type Segment, segmentOf } from '../../domain/calendar/calendar-data.ts'
 import type { TradingSession } from '../../domain/calendar/exchange-calendar.ts';
 import { type Expiry, listOpenExpiries } from '../../domain/expiry-calendar.ts';
 import type { IndexSpec } from '../../domain/indices.ts';
+import { toIstDateString } from '../../domain/ist-time.ts';
 import { toOptionTradingSymbol } from '../../domain/kite-tradingsymbol.ts';
 import { isTrading, type MarketClock } from '../../domain/market-clock.ts';
 import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
@@ -106,7 +107,8 @@ export class SimulatedIndexMarket {
     const nowMs = asOf.getTime();
     const status = this.#options.clock.status(this.#segment, asOf);
     const trading = isTrading(status);
-    const tradingDay = status.tradingDay;
+    // Until options trade (the pre-open included) the last session's close is what the market shows.
+    const tradingDay = trading || status.lastCloseAt === null ? status.tradingDay : toIstDateString(status.lastCloseAt);
     const open = listOpenExpiries(this.spec, asOf, this.#options.clock.calendar);
     const closedKey = `${tradingDay}|${open.map((e) => e.date).join(',')}`;
     if (!trading && this.#closed?.key === closedKey) {
