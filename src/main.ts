@@ -265,7 +265,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   if (replay === undefined && history !== null && clock.mode === 'EXCHANGE' && !config.collectOutsideHours) {
     // Started while closed: the session's close from storage, rather than asking the provider again.
     for (const index of config.indices) {
-      if (gate.decide(index).collect) {
+      if (gate.inSession(index)) {
         continue;
       }
       const restored = await loadClosingSnapshot(history, index, clock, settings, now()).catch((error: unknown) => {
@@ -282,7 +282,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     }
   }
   const resting = new Set<IndexSymbol>();
-  provider.setMarketOpen?.(config.indices.some((index) => gate.decide(index).collect));
+  // Started while closed, streams stay shut: one closing snapshot (if storage lacks it) needs only REST.
+  provider.setMarketOpen?.(config.indices.some((index) => gate.inSession(index)));
   await provider.start?.();
 
   // A replay re-reads the store; writing it back would only duplicate what is there.
@@ -301,6 +302,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     maxBackoffMs: Math.max(config.collectionIntervalMs, 5 * 60_000),
     now,
     gate: (index) => gate.decide(index),
+    onRested: (index) => metrics?.collectionRestChecks.inc({ index }),
     onRestChanged: (index, resumesAt) => {
       metrics?.collectionResting.set({ index }, resumesAt === null ? 0 : 1);
       if (resumesAt === null) {

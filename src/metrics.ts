@@ -34,6 +34,7 @@ export interface Metrics {
   readonly liveUpdatesPublished: Counter<'index'>;
   readonly marketState: Gauge<'segment' | 'state'>;
   readonly collectionResting: Gauge<'index'>;
+  readonly collectionRestChecks: Counter<'index'>;
 }
 
 export interface MetricsSources {
@@ -224,9 +225,16 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['index'] as const,
     registers: [registry],
   });
+  const collectionRestChecks = new Counter({
+    name: 'g6_collection_rest_checks_total',
+    help: 'Looks at the market clock that found the market closed and made no provider request',
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     marketState,
+    collectionRestChecks,
     collectionResting,
     kiteRequests,
     kiteRequestDuration,

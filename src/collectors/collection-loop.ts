@@ -21,6 +21,8 @@ export interface CollectionLoopOptions {
   readonly gate?: (index: IndexSymbol) => GateDecision;
   /** An index stopped (`resumesAt` set) or resumed (null) collecting for the session. */
   readonly onRestChanged?: (index: IndexSymbol, resumesAt: Date | null) => void;
+  /** Each look at the clock that found the market closed (no provider call made). */
+  readonly onRested?: (index: IndexSymbol) => void;
   /** The clock status times are read from. */
   readonly now?: () => Date;
 }
@@ -130,6 +132,7 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
         const decision = options.gate?.(index);
         if (decision !== undefined && !decision.collect) {
           setResting(index, decision.resumesAt);
+          options.onRested?.(index);
           schedule(index, decision.restMs);
           return;
         }

@@ -26,6 +26,8 @@ export type GateDecision =
 
 export interface SessionGate {
   decide(index: IndexSymbol): GateDecision;
+  /** The index's market is in session or its pre-open (or collection is forced): every interval collects. */
+  inSession(index: IndexSymbol): boolean;
   /** Closed, and the latest snapshot already holds the session's close: not stale, however old. */
   isResting(index: IndexSymbol): boolean;
 }
@@ -41,14 +43,19 @@ export function createSessionGate(options: SessionGateOptions): SessionGate {
   const resumeBeforeOpenMs = options.resumeBeforeOpenMs ?? DEFAULT_RESUME_BEFORE_OPEN_MS;
   const maxRestMs = options.maxRestMs ?? DEFAULT_MAX_REST_MS;
 
+  const window = (index: IndexSymbol) => {
+    const now = options.now();
+    const status = options.clock.status(segmentOf(INDEX_SPECS[index]), now);
+    const resumesAt = status.session.preOpenAt ?? new Date(status.session.opensAt.getTime() - resumeBeforeOpenMs);
+    return { now, status, resumesAt, open: isTrading(status) || now.getTime() >= resumesAt.getTime() };
+  };
+
   const decide = (index: IndexSymbol): GateDecision => {
     if (options.collectOutsideHours) {
       return { collect: true, reason: 'outside-hours' };
     }
-    const now = options.now();
-    const status = options.clock.status(segmentOf(INDEX_SPECS[index]), now);
-    const resumesAt = status.session.preOpenAt ?? new Date(status.session.opensAt.getTime() - resumeBeforeOpenMs);
-    if (isTrading(status) || now.getTime() >= resumesAt.getTime()) {
+    const { now, status, resumesAt, open } = window(index);
+    if (open) {
       return { collect: true, reason: 'session' };
     }
     const last = options.lastObservedAt(index);
@@ -61,5 +68,9 @@ export function createSessionGate(options: SessionGateOptions): SessionGate {
     return { collect: false, restMs: Math.max(1, Math.min(maxRestMs, resumesAt.getTime() - now.getTime())), resumesAt };
   };
 
-  return { decide, isResting: (index) => !decide(index).collect };
+  return {
+    decide,
+    inSession: (index) => options.collectOutsideHours || window(index).open,
+    isResting: (index) => !decide(index).collect,
+  };
 }

@@ -11,6 +11,16 @@ const CollectorStatusRef = builder.objectRef<IndexCollectionStatus>('CollectorSt
     lastSuccessAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastSuccessAt }),
     lastFailureAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastFailureAt }),
     lastError: t.string({ nullable: true, resolve: (s) => s.lastError }),
+    resting: t.boolean({
+      description: 'True while collection rests outside market hours (no provider requests until resumesAt).',
+      resolve: (s) => s.resting,
+    }),
+    resumesAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: "When a resting collection resumes (the next session's pre-open).",
+      resolve: (s) => s.resumesAt,
+    }),
   }),
 });
 

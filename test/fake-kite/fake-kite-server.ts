@@ -93,6 +93,7 @@ export class FakeKite {
   readonly #wss: WebSocketServer;
   readonly #sockets = new Set<Socket>();
   readonly #connections = new Set<Connection>();
+  #connectionWaiters: Array<{ count: number; resolve: () => void }> = [];
   readonly #tokens = new Map<string, Date>();
   readonly #requestTokens = new Set<string>();
   readonly #faults: Array<{ route: RestRoute | 'any'; fault: RestFault }> = [];
@@ -245,6 +246,22 @@ export class FakeKite {
     return new Promise((resolve) => {
       this.#streamingWaiters.set(token, [...(this.#streamingWaiters.get(token) ?? []), resolve]);
     });
+  }
+
+  /** Resolves once exactly `count` ticker sockets are open (e.g. 0 after G6 drops its ticker at the close). */
+  whenTickerConnections(count: number): Promise<void> {
+    if (this.#connections.size === count) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#connectionWaiters.push({ count, resolve }));
+  }
+
+  #connectionsChanged(): void {
+    const ready = this.#connectionWaiters.filter((w) => w.count === this.#connections.size);
+    this.#connectionWaiters = this.#connectionWaiters.filter((w) => w.count !== this.#connections.size);
+    for (const waiter of ready) {
+      waiter.resolve();
+    }
   }
 
   tickerSubscriptions(): number[] {
@@ -538,8 +555,14 @@ export class FakeKite {
     const connection: Connection = { socket: ws, modes: new Map() };
     this.#connections.add(connection);
     this.#stats.tickerConnections += 1;
-    ws.on('close', () => this.#connections.delete(connection));
-    ws.on('error', () => this.#connections.delete(connection));
+    this.#connectionsChanged();
+    const gone = () => {
+      if (this.#connections.delete(connection)) {
+        this.#connectionsChanged();
+      }
+    };
+    ws.on('close', gone);
+    ws.on('error', gone);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         return;

@@ -102,6 +102,8 @@ describe('G6 on Kite: live ticks, token expiry and secrets', () => {
         G6_KITE_ROOT: fake.restUrl,
         G6_KITE_TICKER_ROOT: fake.tickerUrl,
         G6_LIVE_UPDATES_PER_SECOND: '50',
+        // 05:59 IST is outside market hours; this test is about ticks and the token, not the session.
+        G6_COLLECT_OUTSIDE_HOURS: 'true',
       },
       { now: clock.now },
     );
