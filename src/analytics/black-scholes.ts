@@ -148,7 +148,9 @@ function priceBatch(input: PricingColumns, output: GreeksColumns, forwardModel: 
     }
 
     const forwardOverStrike = spotDiscounted / strikeDiscounted;
-    const d1 = Math.log(forwardOverStrike) / stdDev + 0.5 * stdDev;
+    // ln(F/K) from S/K and the carry, near the money by log1p of an exact difference: dividing by a tiny
+    // σ√T (the last minutes before expiry) magnifies any rounding of the log, and theta with it.
+    const d1 = (logRatio(S, K) + (r - q) * T) / stdDev + 0.5 * stdDev;
     const d2 = d1 - stdDev;
     const gaussian1 = Math.exp(-0.5 * d1 * d1);
     const nd1 = normalCdfGivenGaussian(sign * d1, gaussian1);
@@ -181,6 +183,12 @@ function priceBatch(input: PricingColumns, output: GreeksColumns, forwardModel: 
       }
     }
   }
+}
+
+/** ln(a/b), accurate to the last bit of the difference when a and b are close. */
+function logRatio(a: number, b: number): number {
+  const difference = a - b;
+  return Math.abs(difference) < 0.5 * b ? Math.log1p(difference / b) : Math.log(a / b);
 }
 
 // One-option columns reused by the scalar API (single-threaded, and no call re-enters it).

@@ -17,8 +17,13 @@ export function processesOfRun(runId: string): Array<{ pid: number; command: str
     }
     try {
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (environ.includes(marker)) {
-        found.push({ pid, command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() });
+      if (!environ.includes(marker)) {
+        continue;
+      }
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      // vitest's own workers inherit the marker too, and may still be exiting when the teardown runs.
+      if (!command.includes('/node_modules/vitest/')) {
+        found.push({ pid, command });
       }
     } catch {
       // Gone already, or not ours to read.
