@@ -1,4 +1,4 @@
-import Decimal from 'decimal.js';
+import { Decimal } from 'decimal.js';
 
 /**
  * Black-Scholes-Merton price and theta in 60-digit decimal arithmetic (decimal.js), from the same double
