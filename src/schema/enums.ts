@@ -51,10 +51,14 @@ export const ForwardSourceEnum = builder.enumType('ForwardSource', {
 export const TimeBasisEnum = builder.enumType('TimeBasis', {
   values: {
     CALENDAR_365: {
-      description: 'ACT/365 to 15:30 IST on the expiry date, to the millisecond; theta per calendar day.',
+      description:
+        "ACT/365 to the expiry date's cut-off (15:30 IST; NSE 15:40 from 3 Aug 2026), to the millisecond; theta per " +
+        'calendar day.',
     },
     TRADING_252: {
-      description: 'Remaining 09:15–15:30 IST sessions (holidays excluded) / 252; theta per trading day.',
+      description:
+        "Remaining sessions of the exchange calendar (holidays excluded, each as a share of the day's regular " +
+        'session) / 252; theta per trading day.',
     },
   } as const,
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { createCalendar } from '../../src/main.ts';
 
 const expectInvalid = (env: Record<string, string>, argv: string[] = []) => {
   const result = loadConfig(env, argv);
@@ -93,6 +94,58 @@ describe('loadConfig', () => {
     const errors = expectInvalid({ G6_MARKET_HOLIDAYS: '2026-02-30', G6_RISK_FREE_RATE: '6.5%' });
     expect(errors.some((e) => e.startsWith('G6_MARKET_HOLIDAYS='))).toBe(true);
     expect(errors.some((e) => e.startsWith('G6_RISK_FREE_RATE='))).toBe(true);
+  });
+
+  it('reads the market-clock settings and lays G6_MARKET_CALENDAR_FILE over the built-in calendar', () => {
+    const defaults = loadConfig({}, []);
+    if (defaults.kind !== 'config') {
+      throw new Error('expected a config');
+    }
+    expect(defaults.config.simulatedClock).toBe('SESSION');
+    expect(defaults.config.collectOutsideHours).toBe(false);
+    expect(defaults.config.marketHolidays).toBeNull();
+    const override = JSON.stringify({
+      sessions: {
+        BSE_FO: [{ from: '2026-08-03', preOpen: '09:00', open: '09:15', close: '15:40', expiryCutoff: '15:40' }],
+      },
+      years: [{ year: 2027, segments: { NSE_FO: { holidays: [{ date: '2027-01-26', name: 'Republic Day' }] } } }],
+    });
+    const files: Record<string, string> = { '/etc/g6/calendar.json': override };
+    const result = loadConfig(
+      { G6_SIM_CLOCK: 'Exchange', G6_COLLECT_OUTSIDE_HOURS: 'yes', G6_MARKET_CALENDAR_FILE: '/etc/g6/calendar.json' },
+      [],
+      false,
+      (path) => files[path] ?? '',
+    );
+    if (result.kind !== 'config') {
+      throw new Error(`expected a config, got ${JSON.stringify(result)}`);
+    }
+    expect(result.config.simulatedClock).toBe('EXCHANGE');
+    expect(result.config.collectOutsideHours).toBe(true);
+    const calendar = createCalendar(result.config);
+    expect(calendar.expiryCutoff('BSE_FO', '2026-12-03').toISOString()).toBe('2026-12-03T10:10:00.000Z');
+    expect(calendar.isYearKnown('NSE_FO', 2027)).toBe(true);
+    expect(calendar.status('NSE_FO', new Date('2027-01-26T05:00:00Z')).state).toBe('HOLIDAY');
+    // The built-in years are still there.
+    expect(calendar.holiday('NSE_FO', '2026-12-25')?.name).toBe('Christmas');
+  });
+
+  it('names G6_MARKET_CALENDAR_FILE and the problem when the file is unreadable or wrong', () => {
+    const clock = expectInvalid({ G6_SIM_CLOCK: 'wall' });
+    expect(clock).toEqual(['G6_SIM_CLOCK="wall": expected session or exchange']);
+    const missing = expectInvalid({ G6_MARKET_CALENDAR_FILE: '/nope.json' });
+    expect(missing.some((e) => e.startsWith('G6_MARKET_CALENDAR_FILE="/nope.json": cannot read it'))).toBe(true);
+    const bad = loadConfig({ G6_MARKET_CALENDAR_FILE: 'c.json' }, [], false, () =>
+      JSON.stringify({
+        years: [{ year: 2027, segments: { NSE_FO: { holidays: [{ date: '2027-02-30', name: 'x' }] } } }],
+      }),
+    );
+    expect(bad.kind).toBe('invalid');
+    expect(bad.kind === 'invalid' && bad.errors.join('\n')).toMatch(
+      /G6_MARKET_CALENDAR_FILE="c.json": years\.0\.segments\.NSE_FO\.holidays\.0\.date: expected a date/,
+    );
+    const notJson = loadConfig({ G6_MARKET_CALENDAR_FILE: 'c.json' }, [], false, () => '{ holidays');
+    expect(notJson.kind === 'invalid' && notJson.errors[0]).toMatch(/^G6_MARKET_CALENDAR_FILE="c.json": not JSON/);
   });
 
   it('treats empty variables as unset and answers --help', () => {
