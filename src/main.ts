@@ -187,6 +187,7 @@ function createSinks(config: Config, logger: Logger, metrics: Metrics | null, no
         requestTimeoutMs: influx.requestTimeoutMs,
         retryMaxMs: influx.retryMaxMs,
         logger: logger.child({ component: 'influx' }),
+        now,
         events: {
           onPointsSpooled: (points) => metrics?.influxPointsSpooled.inc(points),
           onPointsSent: (points) => metrics?.influxPointsSent.inc(points),

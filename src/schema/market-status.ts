@@ -7,6 +7,7 @@ import { IndexSymbolEnum } from './enums.ts';
 import { IndexRef } from './index-info.ts';
 import { requireConfiguredIndex } from './inputs.ts';
 import { ServerInfoRef } from './server-info.ts';
+import { startWith } from './snapshot-stream.ts';
 
 export const MarketStateEnum = builder.enumType('MarketState', {
   description: "Where an exchange segment's session stands (IST, from the exchange calendar or the simulated clock).",
@@ -134,26 +135,7 @@ builder.subscriptionField('marketStatusChanged', (t) =>
       requireConfiguredIndex(ctx, args.index);
       const segment = segmentOf(INDEX_SPECS[args.index]);
       const live = ctx.marketStatus.subscribe(segment);
-      let initial: MarketStatus | null = ctx.marketClock.status(segment, ctx.now());
-      const iterator: AsyncIterableIterator<MarketStatus> = {
-        async next() {
-          if (initial !== null) {
-            const value = initial;
-            initial = null;
-            return { done: false, value };
-          }
-          return live.next();
-        },
-        async return() {
-          initial = null;
-          await live.return?.();
-          return { done: true, value: undefined };
-        },
-        [Symbol.asyncIterator]() {
-          return iterator;
-        },
-      };
-      return iterator;
+      return startWith<MarketStatus>(ctx.marketClock.status(segment, ctx.now()), live);
     },
     resolve: (status: MarketStatus, _args, ctx) => ({ status, clock: ctx.marketClock.mode }),
   }),

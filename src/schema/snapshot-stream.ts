@@ -3,33 +3,32 @@ import type { IndexSnapshot } from '../domain/snapshot.ts';
 import type { GraphQLContext } from './context.ts';
 
 /**
- * The current snapshot of an index (if any), then every newer one. Subscribes before reading the store so
- * no update is missed between the two, and drops anything not newer than what was already sent.
- * `return()` ends the live subscription at once, even while a `next()` is pending.
+ * `initial` (when defined), then the values of `live` that `accept` lets through. The caller subscribes
+ * `live` before reading `initial`, so nothing published in between is missed. `return()` ends the live
+ * subscription at once, even while a `next()` is pending.
  */
-export function snapshotStream(ctx: GraphQLContext, index: IndexSymbol): AsyncIterableIterator<IndexSnapshot> {
-  const live = ctx.pubsub.subscribe(index);
-  let initial = ctx.store.getIndex(index);
-  let lastSeq = initial?.seq ?? 0;
-  const iterator: AsyncIterableIterator<IndexSnapshot> = {
+export function startWith<T>(
+  initial: T | undefined,
+  live: AsyncIterableIterator<T>,
+  accept: (value: T) => boolean = () => true,
+): AsyncIterableIterator<T> {
+  let first = initial;
+  const iterator: AsyncIterableIterator<T> = {
     async next() {
-      if (initial !== undefined) {
-        const value = initial;
-        initial = undefined;
+      if (first !== undefined) {
+        const value = first;
+        first = undefined;
         return { done: false, value };
       }
       for (;;) {
         const result = await live.next();
-        if (result.done || result.value.seq > lastSeq) {
-          if (!result.done) {
-            lastSeq = result.value.seq;
-          }
+        if (result.done || accept(result.value)) {
           return result;
         }
       }
     },
     async return() {
-      initial = undefined;
+      first = undefined;
       await live.return?.();
       return { done: true, value: undefined };
     },
@@ -38,4 +37,18 @@ export function snapshotStream(ctx: GraphQLContext, index: IndexSymbol): AsyncIt
     },
   };
   return iterator;
+}
+
+/** The current snapshot of an index (if any), then every newer one (anything not newer is dropped). */
+export function snapshotStream(ctx: GraphQLContext, index: IndexSymbol): AsyncIterableIterator<IndexSnapshot> {
+  const live = ctx.pubsub.subscribe(index);
+  const initial = ctx.store.getIndex(index);
+  let lastSeq = initial?.seq ?? 0;
+  return startWith(initial, live, (snapshot) => {
+    if (snapshot.seq <= lastSeq) {
+      return false;
+    }
+    lastSeq = snapshot.seq;
+    return true;
+  });
 }

@@ -33,6 +33,8 @@ export interface InfluxSinkOptions {
   /** How long `close` keeps sending what is spooled before leaving the rest for the next start. */
   readonly closeFlushMs?: number;
   readonly logger?: Logger;
+  /** The clock outage durations are measured on. */
+  readonly now?: () => Date;
   readonly events?: InfluxSinkEvents;
 }
 
@@ -68,6 +70,7 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
   drained(): Promise<void>;
   spool(): { bytes: number; records: number };
 } {
+  const now = options.now ?? (() => new Date());
   const batchLines = options.batchLines ?? 5_000;
   const retryMinMs = options.retryMinMs ?? 1_000;
   const retryMaxMs = options.retryMaxMs ?? 60_000;
@@ -169,7 +172,7 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
               : 'ALERT influx write failed; points stay spooled and are retried',
           );
         }
-        failure = { ...classified, since: failure?.since ?? new Date(), attempts };
+        failure = { ...classified, since: failure?.since ?? now(), attempts };
         events.onSendFailed?.(classified.kind);
         // A refused write will not fix itself quickly: retry at the slowest pace.
         const ceiling =
@@ -183,7 +186,11 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
       reportSpool();
       if (failure !== null) {
         log?.warn(
-          { alert: 'influx_recovered', downForMs: Date.now() - failure.since.getTime(), attempts: failure.attempts },
+          {
+            alert: 'influx_recovered',
+            downForMs: now().getTime() - failure.since.getTime(),
+            attempts: failure.attempts,
+          },
           'influx sink recovered; sending spooled points',
         );
         failure = null;

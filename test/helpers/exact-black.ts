@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js';
+import type { BlackScholesInput } from '../../src/analytics/black-scholes.ts';
 
 /**
  * Black-Scholes-Merton price and theta in 60-digit decimal arithmetic (decimal.js), from the same double
@@ -51,18 +52,8 @@ function cdf(x: Decimal): Decimal {
   return HALF.plus(pdf(x).times(sum));
 }
 
-export interface ExactInput {
-  readonly right: 'C' | 'P';
-  readonly spot: number;
-  readonly strike: number;
-  readonly timeToExpiryYears: number;
-  readonly rate: number;
-  readonly dividendYield: number;
-  readonly volatility: number;
-}
-
 /** Price and theta per calendar day (per year / 365), as decimal strings' numbers. */
-export function exactBlackScholes(input: ExactInput): { price: number; thetaPerDay: number } {
+export function exactBlackScholes(input: BlackScholesInput): { price: number; thetaPerDay: number } {
   const S = exact(input.spot);
   const K = exact(input.strike);
   const T = exact(input.timeToExpiryYears);
