@@ -34,12 +34,14 @@ export function evaluateHealth(
       // Outside market hours the session's close is current data, however old.
       continue;
     }
-    if (status.lastSuccessAt === null) {
+    // Back from resting, the close is current until the session's first collection is due.
+    const freshSince = Math.max(status.lastSuccessAt?.getTime() ?? 0, status.resumedAt?.getTime() ?? 0);
+    if (status.lastSuccessAt === null && status.resumedAt === null) {
       problems.push(
         `${status.index}: no successful collection yet${status.lastError ? ` (last error: ${status.lastError})` : ''}`,
       );
-    } else if (nowMs - status.lastSuccessAt.getTime() > staleAfterMs) {
-      const ageSeconds = Math.round((nowMs - status.lastSuccessAt.getTime()) / 1000);
+    } else if (nowMs - freshSince > staleAfterMs) {
+      const ageSeconds = Math.round((nowMs - freshSince) / 1000);
       problems.push(
         `${status.index}: last successful collection ${ageSeconds} s ago${status.lastError ? ` (last error: ${status.lastError})` : ''}`,
       );

@@ -213,15 +213,22 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   const calendar = createCalendar(config);
   const clock = createMarketClock(config, calendar);
   const segments = SEGMENTS.filter((s) => config.indices.some((i) => segmentOf(INDEX_SPECS[i]) === s));
-  for (const segment of segments) {
-    const unknown = calendar.unknownMonths(segment, startedAt);
-    if (unknown.length > 0) {
+  // Once per segment and month set: at start-up, and again when a new month brings an unknown one in view.
+  const warnedUnknown = new Set<string>();
+  const warnUnknownMonths = (segment: Segment, instant: Date) => {
+    const unknown = calendar.unknownMonths(segment, instant);
+    const key = `${segment}|${unknown.join(',')}`;
+    if (unknown.length > 0 && !warnedUnknown.has(key)) {
+      warnedUnknown.add(key);
       logger.warn(
         { segment, months: unknown },
         'market calendar unknown for these months (holidays not published in this build): weekdays are treated as ' +
           'sessions; add them with G6_MARKET_CALENDAR_FILE or G6_MARKET_HOLIDAYS',
       );
     }
+  };
+  for (const segment of segments) {
+    warnUnknownMonths(segment, startedAt);
   }
   const store = createSnapshotStore();
   const marketStatus = createLatestValuePubSub<Segment, MarketStatus>((s) => s.segment);
@@ -253,12 +260,14 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     clock,
     staleAfterMs: config.staleQuoteMs,
   };
+  const lastCollectedAt = new Map<IndexSymbol, Date>();
   const gate = createSessionGate({
     clock,
     now,
     // A replay plays stored sessions whatever the hour.
     collectOutsideHours: config.collectOutsideHours || replay !== undefined,
-    lastObservedAt: (index) => store.getIndex(index)?.observedAt ?? null,
+    // Collected (or restored) snapshots only: a live tick after the close is no closing snapshot.
+    lastObservedAt: (index) => lastCollectedAt.get(index) ?? null,
     ...(options.clockCheckMs === undefined ? {} : { maxRestMs: options.clockCheckMs }),
   });
   const history = config.csvEnabled ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null;
@@ -275,6 +284,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       });
       if (restored !== null) {
         store.put(restored);
+        lastCollectedAt.set(index, restored.observedAt);
         collectorLogger.info(
           { index, seq: restored.seq, observedAt: restored.observedAt.toISOString() },
           'market closed: serving the stored closing snapshot',
@@ -282,9 +292,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       }
     }
   }
-  const resting = new Set<IndexSymbol>();
-  // Started while closed, streams stay shut: one closing snapshot (if storage lacks it) needs only REST.
-  provider.setMarketOpen?.(config.indices.some((index) => gate.inSession(index)));
+  // Streams follow the session, not the collection: shut at the close (the closing snapshot needs only
+  // REST) and while a closed start takes its one snapshot, open from the pre-open.
+  const streamsWanted = () => config.indices.some((index) => gate.inSession(index));
+  provider.setMarketOpen?.(streamsWanted());
   await provider.start?.();
 
   // A replay re-reads the store; writing it back would only duplicate what is there.
@@ -307,14 +318,11 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     onRestChanged: (index, resumesAt) => {
       metrics?.collectionResting.set({ index }, resumesAt === null ? 0 : 1);
       if (resumesAt === null) {
-        resting.delete(index);
         collectorLogger.info({ index }, 'market session: collection resumed');
       } else {
-        resting.add(index);
         collectorLogger.info({ index, resumesAt: resumesAt.toISOString() }, 'market closed: collection resting');
       }
-      // The provider's streams follow the indices: open while any of them collects.
-      provider.setMarketOpen?.(resting.size < config.indices.length);
+      provider.setMarketOpen?.(streamsWanted());
     },
     collect: async (index, signal) => {
       const result = await collectOnce(
@@ -330,6 +338,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         index,
         signal,
       );
+      lastCollectedAt.set(index, result.snapshot.observedAt);
       for (const outcome of result.sinkOutcomes) {
         metrics?.sinkWriteDuration.observe({ sink: outcome.sink }, outcome.durationMs / 1000);
         if (!outcome.ok) {
@@ -389,7 +398,12 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   const providerHealth = () => provider.health?.() ?? { ready: true, problems: [] };
   const sinkHealth = () => sinks.flatMap((s) => (s.health === undefined ? [] : [s.health()]));
   const collectorStatus = () => (replay === undefined ? loop.status() : []);
-  const marketOpen = () => segments.some((segment) => isTrading(clock.status(segment, now())));
+  // In session or its pre-open, as the exchange (or simulated) clock says; not G6_COLLECT_OUTSIDE_HOURS.
+  const marketOpen = () =>
+    segments.some((segment) => {
+      const status = clock.status(segment, now());
+      return isTrading(status) || status.state === 'PRE_OPEN';
+    });
   const health = () =>
     evaluateHealth(collectorStatus(), now().getTime(), staleAfterMs, providerHealth(), sinkHealth(), marketOpen());
   const watcher = createMarketStatusWatcher({
@@ -397,7 +411,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     segments,
     now,
     ...(options.clockCheckMs === undefined ? {} : { maxCheckMs: options.clockCheckMs }),
+    onError: (error) => logger.error({ err: error }, 'market calendar cannot place the next session'),
     onChange: (status) => {
+      warnUnknownMonths(status.segment, status.at);
+      provider.setMarketOpen?.(streamsWanted());
       for (const state of MARKET_STATES) {
         metrics?.marketState.set({ segment: status.segment, state }, state === status.state ? 1 : 0);
       }

@@ -10,8 +10,8 @@ import { DayBaselines } from './day-baselines.ts';
 /**
  * The last session's closing snapshot of an index from the CSV store: the newest stored snapshot, when it
  * was taken at or after the latest close (a store that stops earlier lacks the close, and the collector
- * takes one instead). Analysed again with today's settings, keeping its stored `seq`. Null when the store
- * has no such snapshot.
+ * takes one instead). Analysed again with today's settings, keeping its stored `seq`, with the day's
+ * changes measured from the session's first stored snapshot. Null when the store has no such snapshot.
  */
 export async function loadClosingSnapshot(
   history: CsvHistory,
@@ -40,6 +40,17 @@ export async function loadClosingSnapshot(
     return null;
   }
   const data = marketDataFromRows(index, last.timestamp, rows, contracts);
-  const tradingDay = clock.status(segmentOf(INDEX_SPECS[index]), last.timestamp).tradingDay;
-  return buildIndexSnapshot(data, last.seq ?? 1, settings, new DayBaselines().observe(data, tradingDay));
+  const segment = segmentOf(INDEX_SPECS[index]);
+  const tradingDay = clock.status(segment, last.timestamp).tradingDay;
+  // OI and price changes count from the session's first stored snapshot, as they did live.
+  const baselines = new DayBaselines();
+  const first = overview.find((o) => clock.status(segment, o.timestamp).tradingDay === tradingDay);
+  if (first !== undefined && first.timestamp.getTime() !== last.timestamp.getTime()) {
+    const opening = overview.filter((o) => o.timestamp.getTime() === first.timestamp.getTime());
+    const openingContracts = await history.contractsAt(index, day, first.timestamp);
+    if (openingContracts.length > 0) {
+      baselines.observe(marketDataFromRows(index, first.timestamp, opening, openingContracts), tradingDay);
+    }
+  }
+  return buildIndexSnapshot(data, last.seq ?? 1, settings, baselines.observe(data, tradingDay));
 }

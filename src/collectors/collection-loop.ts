@@ -37,6 +37,8 @@ export interface IndexCollectionStatus {
   /** Resting outside market hours: no provider calls until `resumesAt` (the next pre-open). */
   readonly resting: boolean;
   readonly resumesAt: Date | null;
+  /** When collection last came back from resting: freshness counts from here until the first success. */
+  readonly resumedAt: Date | null;
 }
 
 export interface CollectionLoop {
@@ -89,6 +91,7 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
         lastError: null,
         resting: false,
         resumesAt: null,
+        resumedAt: null,
       },
     ]),
   );
@@ -117,7 +120,8 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
     if (previous.resting === (resumesAt !== null) && previous.resumesAt?.getTime() === resumesAt?.getTime()) {
       return;
     }
-    statuses.set(index, { ...previous, resting: resumesAt !== null, resumesAt });
+    const resumedAt = previous.resting && resumesAt === null ? now() : previous.resumedAt;
+    statuses.set(index, { ...previous, resting: resumesAt !== null, resumesAt, resumedAt });
     options.onRestChanged?.(index, resumesAt);
   };
 

@@ -10,6 +10,8 @@ export interface MarketStatusWatcherOptions {
   readonly maxCheckMs?: number;
   /** A segment's state, session or holiday changed (and once per segment at start). */
   readonly onChange: (status: MarketStatus) => void;
+  /** The calendar could not answer (data with no session in sight); the watcher keeps looking. */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface MarketStatusWatcher {
@@ -49,13 +51,17 @@ export function createMarketStatusWatcher(options: MarketStatusWatcherOptions): 
     timer = undefined;
     let waitMs = maxCheckMs;
     for (const segment of options.segments) {
-      const status = options.clock.status(segment, options.now());
-      const id = identity(status);
-      if (last.get(segment) !== id) {
-        last.set(segment, id);
-        options.onChange(status);
+      try {
+        const status = options.clock.status(segment, options.now());
+        const id = identity(status);
+        if (last.get(segment) !== id) {
+          last.set(segment, id);
+          options.onChange(status);
+        }
+        waitMs = Math.min(waitMs, nextBoundaryMs(status) - status.at.getTime() + 1);
+      } catch (error) {
+        options.onError?.(error);
       }
-      waitMs = Math.min(waitMs, nextBoundaryMs(status) - status.at.getTime() + 1);
     }
     if (running) {
       timer = setTimeout(check, Math.max(1, waitMs));

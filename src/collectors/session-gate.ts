@@ -54,7 +54,14 @@ export function createSessionGate(options: SessionGateOptions): SessionGate {
     if (options.collectOutsideHours) {
       return { collect: true, reason: 'outside-hours' };
     }
-    const { now, status, resumesAt, open } = window(index);
+    let placed: ReturnType<typeof window>;
+    try {
+      placed = window(index);
+    } catch {
+      // A calendar that cannot place the next session must not stop collection (the watcher logs it).
+      return { collect: true, reason: 'session' };
+    }
+    const { now, status, resumesAt, open } = placed;
     if (open) {
       return { collect: true, reason: 'session' };
     }
@@ -70,7 +77,16 @@ export function createSessionGate(options: SessionGateOptions): SessionGate {
 
   return {
     decide,
-    inSession: (index) => options.collectOutsideHours || window(index).open,
+    inSession: (index) => {
+      if (options.collectOutsideHours) {
+        return true;
+      }
+      try {
+        return window(index).open;
+      } catch {
+        return true;
+      }
+    },
     isResting: (index) => !decide(index).collect,
   };
 }

@@ -13,5 +13,14 @@ export function isStale(ctx: GraphQLContext, index: IndexSymbol, observedAt: Dat
   if (!ctx.serverInfo.providerHealth().ready) {
     return true;
   }
-  return !ctx.serverInfo.isResting(index) && ctx.now().getTime() - observedAt.getTime() > ctx.serverInfo.staleAfterMs;
+  if (ctx.serverInfo.isResting(index)) {
+    return false;
+  }
+  // Back from resting, the close stays current until the session's first collection is due.
+  const resumedAt =
+    ctx.serverInfo
+      .collectorStatus()
+      .find((s) => s.index === index)
+      ?.resumedAt?.getTime() ?? 0;
+  return ctx.now().getTime() - Math.max(observedAt.getTime(), resumedAt) > ctx.serverInfo.staleAfterMs;
 }

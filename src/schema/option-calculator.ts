@@ -27,7 +27,8 @@ const OptionCalculatorInput = builder.inputType('OptionCalculatorInput', {
       type: IndexSymbolEnum,
       required: false,
       description:
-        "Whose exchange's expiry cut-off `expiry` is measured to (NSE 15:40, BSE 15:30 IST). Default: NIFTY.",
+        "Whose exchange's expiry cut-off `expiry` is measured to (NSE 15:40 IST from 3 Aug 2026, 15:30 before; " +
+        'BSE 15:30). Default: NIFTY.',
     }),
     rate: t.float({ required: false, description: "Decimal; default: the server's G6_RISK_FREE_RATE." }),
     dividendYield: t.float({ required: false, description: "Decimal; BLACK_SCHOLES only; default: the server's." }),

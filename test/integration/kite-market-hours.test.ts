@@ -30,7 +30,7 @@ async function freshAccessToken(fake: FakeKite): Promise<string> {
 
 const STATE_QUERY = `{
   index(symbol: NIFTY) { stale marketStatus { state nextOpenAt } }
-  overview(index: NIFTY) { timestamp seq marketState tradingDay }
+  overview(index: NIFTY) { timestamp seq marketState tradingDay pcrOiChange }
   serverInfo { collectors { index resting resumesAt } }
 }`;
 
@@ -79,7 +79,14 @@ describe('G6 on Kite follows the market session', () => {
     await fake.whenTickerConnections(1);
 
     clock.set('2026-12-02T10:10:30Z'); // 15:40:30 IST: closed
+    // Ticks straggling in after the close are live data, not the closing snapshot the store must keep.
+    fake.pushTicks();
     await app.waitForLog((l) => l.msg === 'market closed: collection resting' && l.index === 'NIFTY');
+    expect(
+      app.logLines.some(
+        (l) => l.includes('"msg":"collected"') && l.includes('"observedAt":"2026-12-02T10:10:30.000Z"'),
+      ),
+    ).toBe(true);
     await fake.whenTickerConnections(0);
     const closing = await postGraphQL(app.httpUrl, STATE_QUERY);
     expect(closing.errors).toBeUndefined();
@@ -117,19 +124,26 @@ describe('G6 on Kite follows the market session', () => {
 
     clock.set('2026-12-03T03:30:00Z'); // 09:00 IST: pre-open, collection and the ticker resume
     await app.waitForLog((l) => l.msg === 'market session: collection resumed' && l.index === 'NIFTY');
+    // Resumed at the pre-open: ready, the market counts as open, and yesterday's close is not yet stale.
+    const preOpen = await fetch(`${app.httpUrl}/ready`);
+    expect(preOpen.status).toBe(200);
+    expect(await preOpen.text()).not.toContain('"marketOpen":false');
+    expect(((await postGraphQL(app.httpUrl, STATE_QUERY)).data!.index as { stale: boolean }).stale).toBe(false);
     await fake.whenTickerConnections(1);
     await app.waitForLog((l) => l.msg === 'collected' && l.index === 'NIFTY' && (l.seq as number) > seqAtClose);
     expect(fake.stats.requests['/quote'] ?? 0).toBeGreaterThan(requestsAtClose['/quote'] ?? 0);
   });
 
   it('started while closed, serves the stored closing snapshot without asking Kite for quotes', async () => {
-    const clock = fakeClock('2026-12-02T10:09:00Z'); // 15:39 IST
+    const clock = fakeClock('2026-12-02T08:30:00Z'); // 14:00 IST
     const fake = await startFakeKite({ now: clock.now });
     cleanup.push(() => fake.close());
     const dataDir = mkdtempSync(join(tmpdir(), 'g6-hours-kite-'));
     cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const first = await startTestApp(kiteEnv(fake, dataDir), { now: clock.now, clockCheckMs: 20 });
     await first.waitForLog((l) => l.msg === 'collected' && l.index === 'NIFTY');
+    clock.set('2026-12-02T10:09:00Z'); // 15:39 IST: OI has moved since 14:00
+    await first.waitForLog((l) => l.msg === 'collected' && l.observedAt === '2026-12-02T10:09:00.000Z');
     clock.set('2026-12-02T10:10:05Z'); // 15:40:05 IST
     await first.waitForLog((l) => l.msg === 'market closed: collection resting');
     const stored = (await postGraphQL(first.httpUrl, STATE_QUERY)).data!.overview as Record<string, unknown>;
@@ -143,10 +157,30 @@ describe('G6 on Kite follows the market session', () => {
     await second.waitForLog((l) => l.msg === 'market closed: serving the stored closing snapshot');
     await second.waitForLog((l) => l.msg === 'market closed: collection resting');
     const served = (await postGraphQL(second.httpUrl, STATE_QUERY)).data!.overview as Record<string, unknown>;
+    // The same close, with the day's OI change counted from the session's first stored snapshot.
+    expect(stored.pcrOiChange).not.toBeNull();
     expect(served).toEqual(stored);
     expect(fake.stats.requests['/quote'] ?? 0).toBe(quotesBefore);
     // Started closed, the ticker never connects.
     expect(fake.stats.tickerConnections).toBe(connectionsBefore);
     expect(second.logLines.some((l) => l.includes('"msg":"collected"'))).toBe(false);
+  });
+
+  it('started while closed with several indices, never opens the ticker while they take their snapshots', async () => {
+    const clock = fakeClock('2026-12-02T16:30:00Z'); // 22:00 IST
+    const fake = await startFakeKite({ now: clock.now });
+    cleanup.push(() => fake.close());
+    const dataDir = mkdtempSync(join(tmpdir(), 'g6-hours-kite-'));
+    cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const app = await startTestApp(
+      { ...kiteEnv(fake, dataDir), G6_INDICES: 'NIFTY,SENSEX' },
+      { now: clock.now, clockCheckMs: 20 },
+    );
+    cleanup.push(() => app.stop());
+    await app.waitForLog((l) => l.msg === 'market closed: collection resting' && l.index === 'NIFTY');
+    await app.waitForLog((l) => l.msg === 'market closed: collection resting' && l.index === 'SENSEX');
+    await restChecksPass(app, 3);
+    expect(fake.stats.tickerConnections).toBe(0);
+    expect(fake.stats.requests['/quote'] ?? 0).toBeGreaterThan(0);
   });
 });

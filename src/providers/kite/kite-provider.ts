@@ -142,7 +142,8 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
   const catalogFor = (index: IndexSymbol, fetchedAt: Date, list: Parameters<typeof buildIndexCatalog>[1]) => {
     // Rebuilt when the dump changes or an expiry passes (the catalog drops expired series).
     const now = options.now();
-    const key = `${fetchedAt.toISOString()}|${now.toISOString().slice(0, 13)}`;
+    // Per minute: a cut-off (15:40 IST = 10:10 UTC) need not fall on an hour.
+    const key = `${fetchedAt.toISOString()}|${now.toISOString().slice(0, 16)}`;
     const cached = catalogs.get(index);
     if (cached !== undefined && cached.key === key) {
       return cached.catalog;
