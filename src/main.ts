@@ -451,6 +451,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     registry: metrics?.registry ?? null,
     health,
     onWsConnectionsChanged: (delta) => metrics?.wsConnections.inc(delta),
+    fieldSuggestions: config.logLevel === 'debug' || config.logLevel === 'trace',
   });
   const monitor = createHealthMonitor({
     intervalMs: config.healthIntervalMs,

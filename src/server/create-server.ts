@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { HealthReport } from '../health.ts';
 import type { GraphQLContext } from '../schema/context.ts';
+import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
 
 interface EnvelopedRoot {
@@ -29,6 +30,8 @@ export interface ServerOptions {
   readonly registry: Registry | null;
   readonly health: () => HealthReport;
   readonly onWsConnectionsChanged?: (delta: 1 | -1) => void;
+  /** Keep graphql-js's "Did you mean …?" in validation messages (G6_DEBUG); off, they map the schema. */
+  readonly fieldSuggestions?: boolean;
 }
 
 export interface G6Server {
@@ -70,6 +73,7 @@ export function createServer(options: ServerOptions): G6Server {
     healthCheckEndpoint: '/health',
     logging: toYogaLogger(logger.child({ component: 'graphql' })),
     plugins: [
+      useErrorCodes({ suggestions: options.fieldSuggestions ?? false }),
       useReadinessCheck({
         endpoint: '/ready',
         check: () => {
@@ -145,10 +149,19 @@ export function createServer(options: ServerOptions): G6Server {
           socket: ctx.extra.socket,
           params: payload,
         });
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // One bad document fails its own subscription (an `error` message), never the socket and the
+          // client's other subscriptions, as HTTP answers it with a 400.
+          const message = error instanceof Error ? error.message : 'the document could not be parsed';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
         const args = {
           schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe } as EnvelopedRoot,
