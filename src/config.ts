@@ -6,6 +6,7 @@ import { type CalendarOverride, parseCalendarOverride } from './domain/calendar/
 import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
 import { isIsoDate } from './domain/ist-time.ts';
 import type { PricingConventions } from './domain/snapshot.ts';
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/operation-limits.ts';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -48,6 +49,18 @@ export interface Config {
   readonly kite: KiteConfig;
   /** Snapshots published per index per second from live ticks; 0 turns tick publishing off. */
   readonly liveUpdatesPerSecond: number;
+  readonly api: ApiLimits;
+}
+
+/** What one client may ask of the API (README "API limits"). */
+export interface ApiLimits {
+  readonly operation: OperationLimits;
+  /** Largest request body (refused with 413 before it is read) and WebSocket message. */
+  readonly maxBodyBytes: number;
+  /** Subscriptions one WebSocket may hold at once. */
+  readonly wsMaxSubscriptions: number;
+  /** GraphQL HTTP requests being answered at once; beyond it 503 with Retry-After at once. */
+  readonly maxInFlight: number;
 }
 
 export interface KiteConfig {
@@ -219,6 +232,14 @@ const ENV_SCHEMA = z.object({
   G6_TOKEN_PASSPHRASE: z.string().min(12, { error: 'must be at least 12 characters' }).optional(),
   G6_TOKEN_FILE: nonEmpty.optional(),
   G6_LIVE_UPDATES_PER_SECOND: decimal(0, 50, 'updates per second').optional(),
+  G6_MAX_QUERY_DEPTH: integer(2, 100).optional(),
+  G6_MAX_ALIASES: integer(1, 1000).optional(),
+  G6_MAX_DIRECTIVES: integer(1, 1000).optional(),
+  G6_MAX_TOKENS: integer(100, 1_000_000).optional(),
+  G6_MAX_QUERY_COST: integer(100, 100_000_000).optional(),
+  G6_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).optional(),
+  G6_WS_MAX_SUBSCRIPTIONS: integer(1, 100_000).optional(),
+  G6_MAX_IN_FLIGHT: integer(1, 1_000_000).optional(),
 });
 
 /** Never echoed back in an error message. */
@@ -422,6 +443,18 @@ export function loadConfig(
         requestTimeoutMs: Math.round((e.G6_KITE_TIMEOUT ?? 7) * 1000),
       }),
       liveUpdatesPerSecond: e.G6_LIVE_UPDATES_PER_SECOND ?? 4,
+      api: Object.freeze({
+        operation: Object.freeze({
+          maxDepth: e.G6_MAX_QUERY_DEPTH ?? DEFAULT_OPERATION_LIMITS.maxDepth,
+          maxAliases: e.G6_MAX_ALIASES ?? DEFAULT_OPERATION_LIMITS.maxAliases,
+          maxDirectives: e.G6_MAX_DIRECTIVES ?? DEFAULT_OPERATION_LIMITS.maxDirectives,
+          maxTokens: e.G6_MAX_TOKENS ?? DEFAULT_OPERATION_LIMITS.maxTokens,
+          maxCost: e.G6_MAX_QUERY_COST ?? DEFAULT_OPERATION_LIMITS.maxCost,
+        }),
+        maxBodyBytes: e.G6_MAX_BODY_BYTES ?? 256 * 1024,
+        wsMaxSubscriptions: e.G6_WS_MAX_SUBSCRIPTIONS ?? 100,
+        maxInFlight: e.G6_MAX_IN_FLIGHT ?? 256,
+      }),
     }),
   };
 }

@@ -452,6 +452,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     health,
     onWsConnectionsChanged: (delta) => metrics?.wsConnections.inc(delta),
     fieldSuggestions: config.logLevel === 'debug' || config.logLevel === 'trace',
+    limits: config.api,
+    costSettings: { indices: config.indices.length, defaultStrikesAroundAtm: config.strikesAroundAtm },
+    onShed: () => metrics?.requestsShed.inc(),
   });
   const monitor = createHealthMonitor({
     intervalMs: config.healthIntervalMs,

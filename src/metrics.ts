@@ -35,6 +35,7 @@ export interface Metrics {
   readonly marketState: Gauge<'segment' | 'state'>;
   readonly collectionResting: Gauge<'index'>;
   readonly collectionRestChecks: Counter<'index'>;
+  readonly requestsShed: Counter;
 }
 
 export interface MetricsSources {
@@ -231,8 +232,14 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['index'] as const,
     registers: [registry],
   });
+  const requestsShed = new Counter({
+    name: 'g6_http_requests_shed_total',
+    help: 'GraphQL HTTP requests answered 503 at once because G6_MAX_IN_FLIGHT were in flight',
+    registers: [registry],
+  });
   return {
     registry,
+    requestsShed,
     marketState,
     collectionRestChecks,
     collectionResting,

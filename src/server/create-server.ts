@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { useContentEncoding } from '@whatwg-node/server';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -8,10 +9,13 @@ import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
+import type { ApiLimits } from '../config.ts';
 import type { HealthReport } from '../health.ts';
 import type { GraphQLContext } from '../schema/context.ts';
 import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
+import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
+import type { CostSettings } from './query-cost.ts';
 
 interface EnvelopedRoot {
   execute(args: ExecutionArgs): OperationResult;
@@ -19,8 +23,6 @@ interface EnvelopedRoot {
 }
 
 export const GRAPHQL_PATH = '/graphql';
-/** Largest WebSocket message accepted; GraphQL operations are small. */
-const WS_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 export interface ServerOptions {
   readonly schema: GraphQLSchema;
@@ -32,6 +34,25 @@ export interface ServerOptions {
   readonly onWsConnectionsChanged?: (delta: 1 | -1) => void;
   /** Keep graphql-js's "Did you mean …?" in validation messages (G6_DEBUG); off, they map the schema. */
   readonly fieldSuggestions?: boolean;
+  readonly limits?: ApiLimits;
+  /** List sizes the cost estimate cannot read from the arguments. */
+  readonly costSettings?: CostSettings;
+  /** A request refused because `limits.maxInFlight` were being answered. */
+  readonly onShed?: () => void;
+}
+
+const DEFAULT_API_LIMITS: ApiLimits = {
+  operation: DEFAULT_OPERATION_LIMITS,
+  maxBodyBytes: 256 * 1024,
+  wsMaxSubscriptions: 100,
+  maxInFlight: 256,
+};
+
+/** A GraphQL-shaped JSON error body for answers given outside yoga (shedding). */
+function jsonError(res: ServerResponse, status: number, message: string, code: string, headers = {}): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+    .end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
 }
 
 export interface G6Server {
@@ -62,7 +83,12 @@ function toYogaLogger(logger: Logger): YogaLogger {
  */
 export function createServer(options: ServerOptions): G6Server {
   const { logger } = options;
+  const limits = options.limits ?? DEFAULT_API_LIMITS;
+  const costSettings = options.costSettings ?? { indices: 5, defaultStrikesAroundAtm: 30 };
+  let inFlight = 0;
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    // Refused with 413 from Content-Length before the body is read, and while streaming one without it.
+    maxRequestBodySize: limits.maxBodyBytes,
     schema: options.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     context: () => options.createContext(),
@@ -73,7 +99,11 @@ export function createServer(options: ServerOptions): G6Server {
     healthCheckEndpoint: '/health',
     logging: toYogaLogger(logger.child({ component: 'graphql' })),
     plugins: [
+      ...useOperationLimits(limits.operation, costSettings),
+      // After the limits, so their refusals are coded too.
       useErrorCodes({ suggestions: options.fieldSuggestions ?? false }),
+      // gzip (or deflate) of large answers when the client accepts it: a whole chain is ~4× smaller.
+      useContentEncoding(),
       useReadinessCheck({
         endpoint: '/ready',
         check: () => {
@@ -115,6 +145,24 @@ export function createServer(options: ServerOptions): G6Server {
       res.writeHead(302, { location: GRAPHQL_PATH }).end();
       return;
     }
+    // Only GraphQL operations count: /health and /ready must answer however busy the API is.
+    const operation = req.url === GRAPHQL_PATH || req.url?.startsWith(`${GRAPHQL_PATH}?`) === true;
+    if (!operation) {
+      await yoga(req, res);
+      return;
+    }
+    if (inFlight >= limits.maxInFlight) {
+      // Shed at once rather than queue without bound: the client retries, the server keeps its latency.
+      options.onShed?.();
+      jsonError(res, 503, `server busy: ${limits.maxInFlight} requests in flight; retry shortly`, 'SERVER_BUSY', {
+        'retry-after': '1',
+      });
+      return;
+    }
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+    });
     await yoga(req, res);
   };
 
@@ -126,7 +174,7 @@ export function createServer(options: ServerOptions): G6Server {
       }
     });
   });
-  const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: WS_MAX_PAYLOAD_BYTES });
+  const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
   const wsServer = useServer(
     {
@@ -143,6 +191,15 @@ export function createServer(options: ServerOptions): G6Server {
         wsLogger.debug('client disconnected');
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws reserves this subscription's id before asking, so it is among those counted.
+        if (Object.keys(ctx.subscriptions).length > limits.wsMaxSubscriptions) {
+          return [
+            new GraphQLError(
+              `at most ${limits.wsMaxSubscriptions} subscriptions per WebSocket (G6_WS_MAX_SUBSCRIPTIONS); end one first`,
+              { extensions: { code: 'RATE_LIMITED', limit: limits.wsMaxSubscriptions } },
+            ),
+          ];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
