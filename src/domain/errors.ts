@@ -3,6 +3,8 @@ export const ERROR_CODES = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   INDEX_NOT_CONFIGURED: 'INDEX_NOT_CONFIGURED',
   EXPIRY_NOT_FOUND: 'EXPIRY_NOT_FOUND',
+  /** No contract with that tradingsymbol in the latest snapshots (expired, outside the window, or a typo). */
+  UNKNOWN_CONTRACT: 'UNKNOWN_CONTRACT',
   PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
   PROVIDER_TIMEOUT: 'PROVIDER_TIMEOUT',
   /** The broker refused our credentials (Kite TokenException); nothing is retried until a new token. */

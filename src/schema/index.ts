@@ -11,6 +11,8 @@ import './market-status.ts';
 import './volatility.ts';
 import './option-calculator.ts';
 import './history.ts';
+import './expiry.ts';
+import './contract.ts';
 
 export const schema = builder.toSchema();
 

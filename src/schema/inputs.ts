@@ -14,16 +14,63 @@ export function requireConfiguredIndex(ctx: GraphQLContext, index: IndexSymbol):
   }
 }
 
-export function requireStrikeWindow(strikesAroundAtm: number | null | undefined): number | null {
+/** `Expiry.chain(strikesAroundAtm)` is bounded tighter than `optionChain`'s. */
+export const MAX_EXPIRY_STRIKES_AROUND_ATM = 200;
+/** `Index.expiryDetails(first)`. */
+export const MAX_EXPIRY_DETAILS = 50;
+/** `contracts` and `contractsTicked`. */
+export const MAX_TRADINGSYMBOLS = 200;
+
+export function badUserInput(message: string, argument: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ERROR_CODES.BAD_USER_INPUT, argument } });
+}
+
+export function requireStrikeWindow(
+  strikesAroundAtm: number | null | undefined,
+  max: number = MAX_STRIKES_AROUND_ATM,
+): number | null {
   if (strikesAroundAtm === null || strikesAroundAtm === undefined) {
     return null;
   }
-  if (!Number.isInteger(strikesAroundAtm) || strikesAroundAtm < 0 || strikesAroundAtm > MAX_STRIKES_AROUND_ATM) {
-    throw new GraphQLError(`strikesAroundAtm must be a whole number from 0 to ${MAX_STRIKES_AROUND_ATM}`, {
-      extensions: { code: ERROR_CODES.BAD_USER_INPUT, argument: 'strikesAroundAtm' },
-    });
+  if (!Number.isInteger(strikesAroundAtm) || strikesAroundAtm < 0 || strikesAroundAtm > max) {
+    throw badUserInput(`strikesAroundAtm must be a whole number from 0 to ${max}`, 'strikesAroundAtm');
   }
   return strikesAroundAtm;
+}
+
+/** An inclusive strike range; `min` above `max` (or a non-finite bound) is BAD_USER_INPUT. */
+export function requireStrikeRange(
+  range: { readonly min: number; readonly max: number } | null | undefined,
+): { readonly min: number; readonly max: number } | null {
+  if (range === null || range === undefined) {
+    return null;
+  }
+  if (!Number.isFinite(range.min) || !Number.isFinite(range.max) || range.min > range.max) {
+    throw badUserInput(`strikeRange needs finite bounds with min ≤ max, got ${range.min}..${range.max}`, 'strikeRange');
+  }
+  return range;
+}
+
+/** A lower bound on a count (OI, volume): finite and not negative. */
+export function requireMinimum(value: number | null | undefined, argument: string): number | null {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  if (!Number.isFinite(value) || value < 0) {
+    throw badUserInput(`${argument} must be a finite number ≥ 0`, argument);
+  }
+  return value;
+}
+
+/** The distinct symbols asked for, in order of first mention; more than MAX_TRADINGSYMBOLS is BAD_USER_INPUT. */
+export function requireTradingsymbols(tradingsymbols: readonly string[]): string[] {
+  if (tradingsymbols.length > MAX_TRADINGSYMBOLS) {
+    throw badUserInput(
+      `tradingsymbols takes at most ${MAX_TRADINGSYMBOLS} symbols, got ${tradingsymbols.length}`,
+      'tradingsymbols',
+    );
+  }
+  return [...new Set(tradingsymbols)];
 }
 
 /**

@@ -3,7 +3,7 @@ import { builder } from './builder.ts';
 import { IndexSymbolEnum } from './enums.ts';
 import { findChain, requireConfiguredIndex } from './inputs.ts';
 
-const SmilePointRef = builder.objectRef<SmilePoint>('SmilePoint').implement({
+export const SmilePointRef = builder.objectRef<SmilePoint>('SmilePoint').implement({
   description:
     'One strike of the smile: the OTM leg IV (calls at/above the forward, puts below; both averaged at ATM).',
   fields: (t) => ({

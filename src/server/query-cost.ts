@@ -43,6 +43,8 @@ interface Scope {
   readonly strikes: number;
   /** Page size of the enclosing history connection. */
   readonly pageSize: number;
+  /** Contracts named by the enclosing `tradingsymbols` argument. */
+  readonly symbols: number;
 }
 
 function strikesOf(args: Record<string, unknown>, settings: CostSettings): number {
@@ -86,6 +88,8 @@ function listSize(
       return SURFACE_COLUMNS;
     case 'Query.contracts':
       return Array.isArray(args.tradingsymbols) ? args.tradingsymbols.length : DEFAULT_LIST_SIZE;
+    case 'ContractsTick.contracts':
+      return scope.symbols;
     default:
       if (field.name === 'edges' || field.name === 'nodes') {
         return scope.pageSize;
@@ -100,6 +104,9 @@ function scopeFor(
   scope: Scope,
   settings: CostSettings,
 ): Scope {
+  if (Array.isArray(args.tradingsymbols)) {
+    return { ...scope, symbols: args.tradingsymbols.length };
+  }
   if ('strikesAroundAtm' in args || 'strikeRange' in args || field.name === 'optionChain' || field.name === 'chain') {
     return { ...scope, strikes: strikesOf(args, settings) };
   }
@@ -205,6 +212,6 @@ export function estimateOperationCost(
     return cost;
   };
 
-  const initial: Scope = { strikes: strikesOf({}, settings), pageSize: 100 };
+  const initial: Scope = { strikes: strikesOf({}, settings), pageSize: 100, symbols: DEFAULT_LIST_SIZE };
   return Math.max(1, Math.ceil(walk(operation.selectionSet, root, 1, initial, 0)));
 }

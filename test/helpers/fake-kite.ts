@@ -66,7 +66,7 @@ export function kiteProviderFor(
     ticker: false,
     rate: 0.065,
     dividendYield: 0,
-    now: () => new Date(),
+    now: () => new Date(Date.parse('2026-12-02T05:00:00.000Z')),
     calendar: DEFAULT_EXCHANGE_CALENDAR,
     logger: pino({ level: 'silent' }),
     ...overrides,

@@ -9,8 +9,23 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningApp, type StartOptions, startApp } from '../../src/main.ts';
 
+/**
+ * Where a test app's clock starts unless the test picks another: 10:30 IST on Wednesday 2 Dec 2026, a
+ * trading day with no expiry. The suite never reads the wall clock's date or hour.
+ */
+export const TEST_APP_START = '2026-12-02T05:00:00.000Z';
+
+/** A clock that starts at `startIso` and runs at real speed (timers and waits behave as usual). */
+export function clockFrom(startIso: string): () => Date {
+  const startMs = Date.parse(startIso);
+  const origin = performance.now();
+  return () => new Date(startMs + (performance.now() - origin));
+}
+
 export interface TestApp {
   readonly app: RunningApp;
+  /** The app's clock (TEST_APP_START onwards unless the test passed its own `now`). */
+  readonly now: () => Date;
   readonly httpUrl: string;
   readonly wsUrl: string;
   readonly dataDir: string;
@@ -57,9 +72,14 @@ export async function startTestApp(env: Record<string, string> = {}, options: St
       logEvents.on('line', onLine);
     });
   };
-  const app = await startApp(result.config, createLogger({ logLevel: 'debug', logFormat: 'json' }, sink), options);
+  const now = options.now ?? clockFrom(TEST_APP_START);
+  const app = await startApp(result.config, createLogger({ logLevel: 'debug', logFormat: 'json' }, sink), {
+    ...options,
+    now,
+  });
   return {
     app,
+    now,
     httpUrl: `http://127.0.0.1:${app.port}`,
     wsUrl: `ws://127.0.0.1:${app.port}/graphql`,
     dataDir,

@@ -10,7 +10,7 @@ import { createCsvHistory } from '../../src/history/csv-history.ts';
 import { createHistoryLoaders } from '../../src/schema/history-loaders.ts';
 import { createCsvSink } from '../../src/sinks/csv-sink.ts';
 import { createTestMarket, testSettings } from '../helpers/simulated-snapshots.ts';
-import { postGraphQL, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { postGraphQL, startTestApp, TEST_APP_START, type TestApp } from '../helpers/test-app.ts';
 
 const DAY_MS = 86_400_000;
 /** Stored NIFTY days: the two days before today (IST), 40 snapshots each, 30 s apart from 09:30 IST. */
@@ -35,7 +35,8 @@ function sessionSnapshots(dayStartUtcMs: number, count: number): IndexSnapshot[]
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'g6-history-'));
   // 04:00 UTC is 09:30 IST.
-  const todayUtcMidnight = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  // The test app's day (TEST_APP_START, a Wednesday): the stored days are Monday and Tuesday.
+  const todayUtcMidnight = Math.floor(Date.parse(TEST_APP_START) / DAY_MS) * DAY_MS;
   for (const daysAgo of [2, 1]) {
     stored.push(sessionSnapshots(todayUtcMidnight - daysAgo * DAY_MS + 4 * 3_600_000, 40));
   }

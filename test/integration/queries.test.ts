@@ -11,7 +11,8 @@ import { createLatestValuePubSub } from '../../src/store/latest-value-pubsub.ts'
 import { createSnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../src/store/snapshot-store.ts';
 import { CONTRACT_QUERY } from '../helpers/contract-query.ts';
-import { simulatedSnapshots, TEST_CLOCK, testSettings } from '../helpers/simulated-snapshots.ts';
+import { simulatedSnapshots, TEST_CLOCK, TEST_INSTANT, testSettings } from '../helpers/simulated-snapshots.ts';
+import { clockFrom } from '../helpers/test-app.ts';
 
 let server: G6Server;
 let niftySnapshot: IndexSnapshot;
@@ -53,7 +54,8 @@ beforeAll(() => {
         staleAfterMs: 60_000,
         isResting: () => false,
       },
-      now: () => new Date(),
+      // The snapshots' own instant: they are served as the live state.
+      now: clockFrom(TEST_INSTANT.toISOString()),
       marketClock: TEST_CLOCK,
       marketStatus: createLatestValuePubSub((s: MarketStatus) => s.segment),
     }),

@@ -70,7 +70,7 @@ describe('running server', () => {
   });
 
   it('appends CSV rows under data/csv/<INDEX>/<IST date>/ with one header', async () => {
-    const dayDir = join(t.dataDir, 'csv', 'NIFTY', toIstCompactDate(new Date()));
+    const dayDir = join(t.dataDir, 'csv', 'NIFTY', toIstCompactDate(t.now()));
     const waiter = subscribe<OverviewEvent>(t.wsUrl, 'subscription { overviewUpdated(index: NIFTY) { seq } }');
     await waiter.next();
     await waiter.next();
