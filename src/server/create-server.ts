@@ -106,7 +106,8 @@ export function createServer(options: ServerOptions): G6Server {
       useContentEncoding(),
       useReadinessCheck({
         endpoint: '/ready',
-        check: () => {
+        // The whatwg-node Response (not Node's global one): the content-encoding plugin can only compress its own.
+        check: ({ fetchAPI }) => {
           const report = options.health();
           if (report.ready && !report.degraded && report.marketOpen !== false) {
             return true;
@@ -117,7 +118,7 @@ export function createServer(options: ServerOptions): G6Server {
             ...(report.marketOpen === null ? {} : { marketOpen: report.marketOpen }),
             problems: report.problems,
           };
-          return new Response(JSON.stringify(body), {
+          return new fetchAPI.Response(JSON.stringify(body), {
             status: report.ready ? 200 : 503,
             headers: { 'content-type': 'application/json' },
           });
