@@ -6,6 +6,7 @@ import { type CalendarOverride, parseCalendarOverride } from './domain/calendar/
 import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
 import { isIsoDate } from './domain/ist-time.ts';
 import type { PricingConventions } from './domain/snapshot.ts';
+import { type ApiKeyEntry, parseApiKeys } from './server/api-keys.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/operation-limits.ts';
 
 export type LogFormat = 'json' | 'pretty';
@@ -61,6 +62,10 @@ export interface ApiLimits {
   readonly wsMaxSubscriptions: number;
   /** GraphQL HTTP requests being answered at once; beyond it 503 with Retry-After at once. */
   readonly maxInFlight: number;
+  /** G6_API_KEYS: when any, every GraphQL request and WebSocket needs one (README "API keys"). */
+  readonly apiKeys: readonly ApiKeyEntry[];
+  /** G6_CORS_ORIGINS: origins whose pages may call the API; none by default ('*' for any). */
+  readonly corsOrigins: readonly string[];
 }
 
 export interface KiteConfig {
@@ -240,6 +245,19 @@ const ENV_SCHEMA = z.object({
   G6_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).optional(),
   G6_WS_MAX_SUBSCRIPTIONS: integer(1, 100_000).optional(),
   G6_MAX_IN_FLIGHT: integer(1, 1_000_000).optional(),
+  G6_API_KEYS: z.string().optional(),
+  G6_CORS_ORIGINS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((s) => s.trim().replace(/\/+$/, ''))
+        .filter((s) => s.length > 0),
+    )
+    .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), {
+      error: 'expected * or comma-separated origins like https://app.example.com',
+    })
+    .optional(),
 });
 
 /** Never echoed back in an error message. */
@@ -358,6 +376,27 @@ export function loadConfig(
       }
     }
   }
+  let apiKeys: ApiKeyEntry[] = [];
+  if (e.G6_API_KEYS !== undefined) {
+    // `@path` reads the entries from a file (a mounted secret), one or more per line.
+    let text: string | null = e.G6_API_KEYS;
+    if (text.startsWith('@')) {
+      try {
+        text = readTextFile(text.slice(1)).replaceAll('\n', ',');
+      } catch (error) {
+        errors.push(`G6_API_KEYS: cannot read ${text.slice(1)} (${(error as Error).message})`);
+        text = null;
+      }
+    }
+    if (text !== null) {
+      const parsed = parseApiKeys(text);
+      if (parsed.ok) {
+        apiKeys = parsed.keys;
+      } else {
+        errors.push(...parsed.errors.map((problem) => `G6_API_KEYS: ${problem}`));
+      }
+    }
+  }
   let calendarOverride: CalendarOverride | null = null;
   if (e.G6_MARKET_CALENDAR_FILE !== undefined) {
     const path = e.G6_MARKET_CALENDAR_FILE;
@@ -454,6 +493,8 @@ export function loadConfig(
         maxBodyBytes: e.G6_MAX_BODY_BYTES ?? 256 * 1024,
         wsMaxSubscriptions: e.G6_WS_MAX_SUBSCRIPTIONS ?? 100,
         maxInFlight: e.G6_MAX_IN_FLIGHT ?? 256,
+        apiKeys: Object.freeze(apiKeys),
+        corsOrigins: Object.freeze(e.G6_CORS_ORIGINS ?? []),
       }),
     }),
   };

@@ -28,6 +28,18 @@ export const REDACTED_PATHS = [
   '*.*.authorization',
   'req.headers.authorization',
   'connectionParams',
+  // Header and option names arrive in either case (axios configs, fetch Headers copied into objects).
+  'Authorization',
+  '*.Authorization',
+  '*.*.Authorization',
+  '*.*.*.authorization',
+  '*.*.*.Authorization',
+  '*.*.*.*.authorization',
+  '*.*.*.*.Authorization',
+  'x-api-key',
+  '*.x-api-key',
+  '*.*.x-api-key',
+  '*.*.*.x-api-key',
 ];
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {

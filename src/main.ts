@@ -35,6 +35,7 @@ import { createReplayProvider } from './providers/replay/replay-provider.ts';
 import { createSimulatedProvider } from './providers/simulated/simulated-provider.ts';
 import { createContextFactory } from './schema/context.ts';
 import { schema } from './schema/index.ts';
+import { API_SCOPES, type ApiScope, generateApiKey } from './server/api-keys.ts';
 import { createServer } from './server/create-server.ts';
 import { createCsvSink } from './sinks/csv-sink.ts';
 import { createFanOutSink } from './sinks/fan-out-sink.ts';
@@ -487,6 +488,23 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   };
 }
 
+/** `g6 keygen <name> [scope+scope]`: a new API key, and the G6_API_KEYS entry that admits it. */
+function runKeygen(argv: readonly string[]): number {
+  const [name, scopeText = API_SCOPES.join('+'), ...rest] = argv;
+  const scopes = scopeText.split('+');
+  const bad = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
+  if (name === undefined || rest.length > 0 || bad.length > 0 || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+    process.stderr.write(
+      `Usage: g6 keygen <name> [scope+scope]   scopes: ${API_SCOPES.join(', ')} (default: all)\n` +
+        '  prints a new API key (give it to the client; it is not stored) and its G6_API_KEYS entry\n',
+    );
+    return 2;
+  }
+  const { key, entry } = generateApiKey(name, scopes as ApiScope[]);
+  process.stdout.write(`key (for the client, shown once): ${key}\nG6_API_KEYS entry: ${entry}\n`);
+  return 0;
+}
+
 const REPLAY_USAGE =
   'Usage: g6 replay --from <YYYY-MM-DD> --to <YYYY-MM-DD> [--speed N] [--port n] [--debug]\n' +
   '  plays the CSV days stored under G6_DATA_DIR through the live pipeline (queries, subscriptions)\n';
@@ -553,6 +571,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       stdout: process.stdout,
       stderr: process.stderr,
     });
+    return;
+  }
+  if (argv[0] === 'keygen') {
+    process.exitCode = runKeygen(argv.slice(1));
     return;
   }
   let replay: ReplaySettings | undefined;

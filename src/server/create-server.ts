@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { useContentEncoding } from '@whatwg-node/server';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
@@ -12,6 +13,8 @@ import { WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
 import type { HealthReport } from '../health.ts';
 import type { GraphQLContext } from '../schema/context.ts';
+import { forbidden, scopesOf, useApiKeys } from './api-auth.ts';
+import { authenticate, keyFromAuthorization, type Principal } from './api-keys.ts';
 import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
 import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
@@ -46,6 +49,8 @@ const DEFAULT_API_LIMITS: ApiLimits = {
   maxBodyBytes: 256 * 1024,
   wsMaxSubscriptions: 100,
   maxInFlight: 256,
+  apiKeys: [],
+  corsOrigins: [],
 };
 
 /** A GraphQL-shaped JSON error body for answers given outside yoga (shedding). */
@@ -89,6 +94,15 @@ export function createServer(options: ServerOptions): G6Server {
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     // Refused with 413 from Content-Length before the body is read, and while streaming one without it.
     maxRequestBodySize: limits.maxBodyBytes,
+    // No cross-origin page may read answers unless G6_CORS_ORIGINS names it (GraphiQL is same-origin).
+    cors:
+      limits.corsOrigins.length === 0
+        ? false
+        : {
+            origin: limits.corsOrigins.includes('*') ? '*' : [...limits.corsOrigins],
+            methods: ['GET', 'POST', 'OPTIONS'],
+            allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-graphql-yoga-csrf'],
+          },
     schema: options.schema,
     graphqlEndpoint: GRAPHQL_PATH,
     context: () => options.createContext(),
@@ -99,6 +113,10 @@ export function createServer(options: ServerOptions): G6Server {
     healthCheckEndpoint: '/health',
     logging: toYogaLogger(logger.child({ component: 'graphql' })),
     plugins: [
+      useApiKeys(limits.apiKeys, GRAPHQL_PATH),
+      // A request a browser would send cross-site without a preflight (GET, form or text/plain POST) must
+      // carry a header only a script with CORS permission can set: JSON POSTs and GraphiQL pass.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       ...useOperationLimits(limits.operation, costSettings),
       // After the limits, so their refusals are coded too.
       useErrorCodes({ suggestions: options.fieldSuggestions ?? false }),
@@ -175,6 +193,7 @@ export function createServer(options: ServerOptions): G6Server {
       }
     });
   });
+  const wsPrincipals = new WeakMap<object, Principal>();
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
   const wsServer = useServer(
@@ -182,7 +201,20 @@ export function createServer(options: ServerOptions): G6Server {
       // onSubscribe puts yoga's enveloped execute/subscribe on rootValue so plugins and masking apply.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      onConnect: () => {
+      onConnect: (ctx) => {
+        if (limits.apiKeys.length > 0) {
+          const params = ctx.connectionParams ?? {};
+          const presented = keyFromAuthorization(
+            (params.authorization ?? params.Authorization ?? params.apiKey) as string | undefined,
+          );
+          const principal = authenticate(limits.apiKeys, presented);
+          if (principal === null) {
+            // graphql-ws closes with 4403 Forbidden, which its clients do not retry into a storm.
+            wsLogger.info('WebSocket refused: no valid API key in connectionParams');
+            return false;
+          }
+          wsPrincipals.set(ctx, principal);
+        }
         options.onWsConnectionsChanged?.(1);
         wsLogger.debug('client connected');
         return true;
@@ -207,6 +239,13 @@ export function createServer(options: ServerOptions): G6Server {
           socket: ctx.extra.socket,
           params: payload,
         });
+        const principal = wsPrincipals.get(ctx);
+        if (principal !== undefined) {
+          const refused = forbidden(principal, scopesOf(payload.query, payload.operationName));
+          if (refused !== null) {
+            return [refused];
+          }
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query);
