@@ -29,6 +29,11 @@ function unauthenticated(fetchAPI: { Response: typeof Response }): Response {
   );
 }
 
+/** The key owner of an HTTP request (null without keys or before authentication). */
+export function principalOf(request: Request | undefined): Principal | null {
+  return request === undefined ? null : (principals.get(request) ?? null);
+}
+
 /** The FORBIDDEN error for a principal lacking scopes the operation needs; null when it has them. */
 export function forbidden(principal: Principal, needed: ReadonlySet<ApiScope>): GraphQLError | null {
   const missing = [...needed].filter((scope) => !principal.scopes.has(scope));

@@ -13,7 +13,7 @@ import { WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
 import type { HealthReport } from '../health.ts';
 import type { GraphQLContext } from '../schema/context.ts';
-import { forbidden, scopesOf, useApiKeys } from './api-auth.ts';
+import { forbidden, principalOf, scopesOf, useApiKeys } from './api-auth.ts';
 import { authenticate, keyFromAuthorization, type Principal } from './api-keys.ts';
 import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
@@ -91,6 +91,18 @@ export function createServer(options: ServerOptions): G6Server {
   const limits = options.limits ?? DEFAULT_API_LIMITS;
   const costSettings = options.costSettings ?? { indices: 5, defaultStrikesAroundAtm: 30 };
   let inFlight = 0;
+  // HTTP operations carry yoga's `request` (and Node's `req`); WebSocket ones the principal set at connect.
+  const clientOf = (contextValue: unknown): string => {
+    const context = contextValue as {
+      request?: Request;
+      principal?: Principal;
+      req?: { socket?: { remoteAddress?: string } };
+    };
+    const principal = context.principal ?? principalOf(context.request);
+    return principal !== null && principal !== undefined
+      ? `key:${principal.name}`
+      : `ip:${context.req?.socket?.remoteAddress ?? 'unknown'}`;
+  };
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     // Refused with 413 from Content-Length before the body is read, and while streaming one without it.
     maxRequestBodySize: limits.maxBodyBytes,
@@ -117,7 +129,7 @@ export function createServer(options: ServerOptions): G6Server {
       // A request a browser would send cross-site without a preflight (GET, form or text/plain POST) must
       // carry a header only a script with CORS permission can set: JSON POSTs and GraphiQL pass.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
-      ...useOperationLimits(limits.operation, costSettings),
+      ...useOperationLimits(limits.operation, costSettings, clientOf),
       // After the limits, so their refusals are coded too.
       useErrorCodes({ suggestions: options.fieldSuggestions ?? false }),
       // gzip (or deflate) of large answers when the client accepts it: a whole chain is ~4× smaller.
@@ -233,12 +245,6 @@ export function createServer(options: ServerOptions): G6Server {
             ),
           ];
         }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-        });
         const principal = wsPrincipals.get(ctx);
         if (principal !== undefined) {
           const refused = forbidden(principal, scopesOf(payload.query, payload.operationName));
@@ -246,6 +252,13 @@ export function createServer(options: ServerOptions): G6Server {
             return [refused];
           }
         }
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          principal,
+        });
         let document: DocumentNode;
         try {
           document = parse(payload.query);

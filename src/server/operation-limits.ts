@@ -1,6 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type ExecutionArgs, GraphQLError, type ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { type CostSettings, estimateOperationCost } from './query-cost.ts';
 
 /** Static per-document caps and the work budget of one operation. */
@@ -12,6 +13,8 @@ export interface OperationLimits {
   readonly maxTokens: number;
   /** Estimated work units (see estimateOperationCost) one operation may ask for. */
   readonly maxCost: number;
+  /** Units one client (API key, else IP address) may spend per minute; 0 turns the budget off. */
+  readonly costPerMinute: number;
 }
 
 export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
@@ -20,7 +23,11 @@ export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
   maxDirectives: 20,
   maxTokens: 4000,
   maxCost: 25_000,
+  costPerMinute: 250_000,
 };
+
+/** Who pays for an operation: the API key's name, else the client's address. */
+export type ClientOf = (contextValue: unknown) => string;
 
 function tooCostly(cost: number, maxCost: number): GraphQLError {
   return new GraphQLError(
@@ -37,7 +44,37 @@ function tooCostly(cost: number, maxCost: number): GraphQLError {
  * QUERY_TOO_COSTLY and its computed cost; within it, the cost is reported in `extensions.cost`.
  * Applies to HTTP and (through yoga's envelop in graphql-ws's onSubscribe) WebSocket alike.
  */
-export function useOperationLimits(limits: OperationLimits, settings: CostSettings): Plugin[] {
+export function useOperationLimits(limits: OperationLimits, settings: CostSettings, clientOf: ClientOf): Plugin[] {
+  // One budget per client per minute, in the same units as the per-operation cost (GitHub's and
+  // Shopify's model); in memory per process: the Redis store comes with the scale-out.
+  const budget =
+    limits.costPerMinute > 0 ? new RateLimiterMemory({ points: limits.costPerMinute, duration: 60 }) : null;
+  const charge = async (contextValue: unknown, units: number): Promise<GraphQLError | null> => {
+    if (budget === null) {
+      return null;
+    }
+    try {
+      await budget.consume(clientOf(contextValue), units);
+      return null;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) {
+        throw rejection;
+      }
+      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      return new GraphQLError(
+        `rate limited: this client spent its ${limits.costPerMinute} cost units of the minute; retry in ` +
+          `${retryAfterSeconds} s`,
+        {
+          extensions: {
+            code: 'RATE_LIMITED',
+            retryAfterSeconds,
+            costPerMinute: limits.costPerMinute,
+            http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } },
+          },
+        },
+      );
+    }
+  };
   const costOf = (args: ExecutionArgs) =>
     estimateOperationCost(
       args.schema,
@@ -68,10 +105,15 @@ export function useOperationLimits(limits: OperationLimits, settings: CostSettin
     blockFieldSuggestion: { enabled: false },
   });
   const cost: Plugin = {
-    onExecute({ args, setResultAndStopExecution }) {
+    async onExecute({ args, setResultAndStopExecution }) {
       const units = costOf(args);
       if (units > limits.maxCost) {
         setResultAndStopExecution({ errors: [tooCostly(units, limits.maxCost)] });
+        return;
+      }
+      const limited = await charge(args.contextValue, units);
+      if (limited !== null) {
+        setResultAndStopExecution({ errors: [limited] });
         return;
       }
       return {
@@ -86,10 +128,16 @@ export function useOperationLimits(limits: OperationLimits, settings: CostSettin
         },
       };
     },
-    onSubscribe({ args, setResultAndStopExecution }) {
+    async onSubscribe({ args, setResultAndStopExecution }) {
       const units = costOf(args);
       if (units > limits.maxCost) {
         setResultAndStopExecution({ errors: [tooCostly(units, limits.maxCost)] });
+        return;
+      }
+      // Starting a subscription is charged once; its events are the server's to send.
+      const limited = await charge(args.contextValue, units);
+      if (limited !== null) {
+        setResultAndStopExecution({ errors: [limited] });
       }
     },
   };

@@ -36,11 +36,16 @@ function raw(
   t: TestApp,
   body: string,
   headers: Record<string, string>,
+  localAddress?: string,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${t.httpUrl}/graphql`,
-      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        ...(localAddress === undefined ? {} : { localAddress }),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -114,6 +119,29 @@ describe('API limits', () => {
     const event = await sub.next();
     expect(event.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COSTLY');
     await watcher.stillReceiving();
+  });
+
+  it('charges each client its operations cost per minute: RATE_LIMITED with 429 and Retry-After past it', async () => {
+    const t = await app({ G6_RATE_LIMIT_COST_PER_MINUTE: '200' });
+    const query = JSON.stringify({ query: chainQuery(5) }); // 11 rows × 3 + 1 = 34 units
+    const answers: Array<{ status: number; headers: Record<string, unknown>; body: Buffer }> = [];
+    for (let i = 0; i < 7; i += 1) {
+      answers.push(await raw(t, query, {}, '127.0.0.1'));
+    }
+    expect(answers.slice(0, 5).map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const limited = answers.at(-1)!;
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(limited.body.toString()).errors[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      costPerMinute: 200,
+    });
+    // Another client (another loopback address) has its own budget.
+    expect((await raw(t, query, {}, '127.0.0.2')).status).toBe(200);
+    // A subscription started by the spent client is refused with an error message, the socket stays.
+    const sub = subscribe(t.wsUrl, 'subscription { optionChainUpdated(index: NIFTY, strikesAroundAtm: 5) { seq } }');
+    cleanup.push(() => sub.close());
+    expect((await sub.next()).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
   });
 
   it('refuses a body over G6_MAX_BODY_BYTES with 413, declared or streamed, and serves the next request', async () => {
