@@ -60,6 +60,12 @@ export interface ApiLimits {
   readonly maxBodyBytes: number;
   /** Subscriptions one WebSocket may hold at once. */
   readonly wsMaxSubscriptions: number;
+  /** WebSockets one client (API key, else IP address) may hold at once. */
+  readonly wsMaxSocketsPerClient: number;
+  /** A socket whose unsent bytes stay above this is closed (1013): the reader cannot keep up. */
+  readonly wsMaxBufferedBytes: number;
+  /** A socket must send connection_init within this (else graphql-ws closes it with 4408). */
+  readonly wsInitTimeoutMs: number;
   /** GraphQL HTTP requests being answered at once; beyond it 503 with Retry-After at once. */
   readonly maxInFlight: number;
   /** G6_API_KEYS: when any, every GraphQL request and WebSocket needs one (README "API keys"). */
@@ -245,6 +251,9 @@ const ENV_SCHEMA = z.object({
   G6_RATE_LIMIT_COST_PER_MINUTE: integer(0, 1_000_000_000).optional(),
   G6_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).optional(),
   G6_WS_MAX_SUBSCRIPTIONS: integer(1, 100_000).optional(),
+  G6_WS_MAX_SOCKETS_PER_CLIENT: integer(1, 100_000).optional(),
+  G6_WS_MAX_BUFFERED_BYTES: integer(16 * 1024, 1024 ** 3).optional(),
+  G6_WS_INIT_TIMEOUT: seconds(0.1, 60).optional(),
   G6_MAX_IN_FLIGHT: integer(1, 1_000_000).optional(),
   G6_API_KEYS: z.string().optional(),
   G6_CORS_ORIGINS: z
@@ -494,6 +503,9 @@ export function loadConfig(
         }),
         maxBodyBytes: e.G6_MAX_BODY_BYTES ?? 256 * 1024,
         wsMaxSubscriptions: e.G6_WS_MAX_SUBSCRIPTIONS ?? 100,
+        wsMaxSocketsPerClient: e.G6_WS_MAX_SOCKETS_PER_CLIENT ?? 50,
+        wsMaxBufferedBytes: e.G6_WS_MAX_BUFFERED_BYTES ?? 4 * 1024 * 1024,
+        wsInitTimeoutMs: Math.round((e.G6_WS_INIT_TIMEOUT ?? 3) * 1000),
         maxInFlight: e.G6_MAX_IN_FLIGHT ?? 256,
         apiKeys: Object.freeze(apiKeys),
         corsOrigins: Object.freeze(e.G6_CORS_ORIGINS ?? []),

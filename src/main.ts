@@ -456,6 +456,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     limits: config.api,
     costSettings: { indices: config.indices.length, defaultStrikesAroundAtm: config.strikesAroundAtm },
     onShed: () => metrics?.requestsShed.inc(),
+    onSlowConsumer: () => metrics?.wsSlowConsumersClosed.inc(),
   });
   const monitor = createHealthMonitor({
     intervalMs: config.healthIntervalMs,

@@ -36,6 +36,7 @@ export interface Metrics {
   readonly collectionResting: Gauge<'index'>;
   readonly collectionRestChecks: Counter<'index'>;
   readonly requestsShed: Counter;
+  readonly wsSlowConsumersClosed: Counter;
 }
 
 export interface MetricsSources {
@@ -237,9 +238,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
     help: 'GraphQL HTTP requests answered 503 at once because G6_MAX_IN_FLIGHT were in flight',
     registers: [registry],
   });
+  const wsSlowConsumersClosed = new Counter({
+    name: 'g6_ws_slow_consumers_closed_total',
+    help: 'WebSockets closed (1013) because unsent data stayed above G6_WS_MAX_BUFFERED_BYTES',
+    registers: [registry],
+  });
   return {
     registry,
     requestsShed,
+    wsSlowConsumersClosed,
     marketState,
     collectionRestChecks,
     collectionResting,

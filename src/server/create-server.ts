@@ -26,6 +26,8 @@ interface EnvelopedRoot {
 }
 
 export const GRAPHQL_PATH = '/graphql';
+/** How often sockets' unsent bytes are checked against `wsMaxBufferedBytes`. */
+const SLOW_CONSUMER_SWEEP_MS = 1000;
 
 export interface ServerOptions {
   readonly schema: GraphQLSchema;
@@ -42,12 +44,17 @@ export interface ServerOptions {
   readonly costSettings?: CostSettings;
   /** A request refused because `limits.maxInFlight` were being answered. */
   readonly onShed?: () => void;
+  /** A WebSocket closed because its reader fell `limits.wsMaxBufferedBytes` behind. */
+  readonly onSlowConsumer?: () => void;
 }
 
 const DEFAULT_API_LIMITS: ApiLimits = {
   operation: DEFAULT_OPERATION_LIMITS,
   maxBodyBytes: 256 * 1024,
   wsMaxSubscriptions: 100,
+  wsMaxSocketsPerClient: 50,
+  wsMaxBufferedBytes: 4 * 1024 * 1024,
+  wsInitTimeoutMs: 3000,
   maxInFlight: 256,
   apiKeys: [],
   corsOrigins: [],
@@ -206,6 +213,8 @@ export function createServer(options: ServerOptions): G6Server {
     });
   });
   const wsPrincipals = new WeakMap<object, Principal>();
+  const socketsPerClient = new Map<string, number>();
+  const wsClient = new WeakMap<object, string>();
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
   const wsServer = useServer(
@@ -213,6 +222,7 @@ export function createServer(options: ServerOptions): G6Server {
       // onSubscribe puts yoga's enveloped execute/subscribe on rootValue so plugins and masking apply.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      connectionInitWaitTimeout: limits.wsInitTimeoutMs,
       onConnect: (ctx) => {
         if (limits.apiKeys.length > 0) {
           const params = ctx.connectionParams ?? {};
@@ -227,11 +237,29 @@ export function createServer(options: ServerOptions): G6Server {
           }
           wsPrincipals.set(ctx, principal);
         }
+        const client = clientOf({ principal: wsPrincipals.get(ctx), req: ctx.extra.request });
+        const open = socketsPerClient.get(client) ?? 0;
+        if (open >= limits.wsMaxSocketsPerClient) {
+          wsLogger.info({ limit: limits.wsMaxSocketsPerClient }, 'WebSocket refused: too many sockets for this client');
+          return false;
+        }
+        socketsPerClient.set(client, open + 1);
+        wsClient.set(ctx, client);
         options.onWsConnectionsChanged?.(1);
         wsLogger.debug('client connected');
         return true;
       },
-      onClose: () => {
+      onClose: (ctx) => {
+        const client = wsClient.get(ctx);
+        if (client === undefined) {
+          return; // refused at connect: never counted
+        }
+        const left = (socketsPerClient.get(client) ?? 1) - 1;
+        if (left > 0) {
+          socketsPerClient.set(client, left);
+        } else {
+          socketsPerClient.delete(client);
+        }
         options.onWsConnectionsChanged?.(-1);
         wsLogger.debug('client disconnected');
       },
@@ -286,6 +314,26 @@ export function createServer(options: ServerOptions): G6Server {
     wss,
   );
 
+  // graphql-ws awaits each send, so a stalled reader holds at most one unsent message per subscription
+  // (and the conflating pub/sub one snapshot): bounded, but kept open. A socket whose unsent bytes stay
+  // over the bound for two sweeps is closed with 1013 and, if even the close frame cannot go out, dropped.
+  const overLimit = new WeakSet<object>();
+  const sweep = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.bufferedAmount <= limits.wsMaxBufferedBytes) {
+        overLimit.delete(socket);
+      } else if (!overLimit.has(socket)) {
+        overLimit.add(socket);
+      } else if (socket.readyState === socket.OPEN) {
+        options.onSlowConsumer?.();
+        wsLogger.warn({ bufferedBytes: socket.bufferedAmount }, 'WebSocket closed: the reader fell too far behind');
+        socket.close(1013, 'reader too slow: reconnect and resubscribe');
+        setTimeout(() => socket.terminate(), 1000).unref();
+      }
+    }
+  }, SLOW_CONSUMER_SWEEP_MS);
+  sweep.unref();
+
   return {
     fetch: (input, init) => Promise.resolve(yoga.fetch(new Request(`http://g6.local${input}`, init))),
     start(port, host) {
@@ -299,6 +347,7 @@ export function createServer(options: ServerOptions): G6Server {
     },
     async stop() {
       // Close WebSockets with 1001 "Going away" so clients reconnect elsewhere, then HTTP.
+      clearInterval(sweep);
       await wsServer.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeIdleConnections();

@@ -167,6 +167,78 @@ describe('API limits', () => {
     await watcher.stillReceiving();
   });
 
+  it('caps WebSockets per client (4403 past it) and frees the place when one closes', async () => {
+    const t = await app({ G6_WS_MAX_SOCKETS_PER_CLIENT: '2' });
+    const { createClient } = await import('graphql-ws');
+    const { WebSocket } = await import('ws');
+    const clients = [0, 1, 2].map(() => {
+      const closes: number[] = [];
+      const client = createClient({
+        url: t.wsUrl,
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+        on: { closed: (event) => closes.push((event as { code: number }).code) },
+      });
+      cleanup.push(() => client.dispose());
+      return { client, closes };
+    });
+    const query = 'subscription { overviewUpdated(index: NIFTY) { seq } }';
+    const first = clients[0]!.client.iterate({ query });
+    await first.next();
+    const second = clients[1]!.client.iterate({ query });
+    await second.next();
+    await expect(clients[2]!.client.iterate({ query }).next()).rejects.toMatchObject({ code: 4403 });
+    await first.return?.();
+    await clients[0]!.client.dispose();
+    // The place is free again (the server counts the close as it happens; retry until it has).
+    for (;;) {
+      const again = createClient({ url: t.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0 });
+      const outcome = await again
+        .iterate({ query })
+        .next()
+        .then(
+          () => 'served',
+          () => 'refused',
+        );
+      await again.dispose();
+      if (outcome === 'served') {
+        break;
+      }
+    }
+    await second.return?.();
+  });
+
+  it('closes a WebSocket whose reader falls G6_WS_MAX_BUFFERED_BYTES behind (1013), counting it', async () => {
+    const t = await app({ G6_WS_MAX_BUFFERED_BYTES: '16384', G6_COLLECTION_INTERVAL: '0.05' });
+    const watcher = await bystander(t);
+    const { WebSocket } = await import('ws');
+    const slow = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+    cleanup.push(() => slow.terminate());
+    const acked = new Promise<void>((resolve) => slow.once('message', () => resolve()));
+    slow.once('open', () => slow.send(JSON.stringify({ type: 'connection_init' })));
+    await acked;
+    const fields =
+      'strike call { tradingsymbol lastPrice bid ask oi volume iv delta gamma thetaPerDay vegaPerVolPoint } put { tradingsymbol lastPrice bid ask oi volume iv delta gamma thetaPerDay vegaPerVolPoint }';
+    slow.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: `subscription { optionChainUpdated(index: NIFTY) { strikes { ${fields} } } }` },
+      }),
+    );
+    // Stop reading: the kernel buffers fill, then the server's unsent bytes grow past the bound.
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+    for (;;) {
+      const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
+      if (/^g6_ws_slow_consumers_closed_total [1-9]/m.test(metrics)) {
+        break;
+      }
+      await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    }
+    await watcher.stillReceiving();
+  }, 60_000);
+
   it('caps subscriptions per WebSocket with RATE_LIMITED for the one over, keeping the others', async () => {
     const t = await app({ G6_WS_MAX_SUBSCRIPTIONS: '2' });
     const { createClient } = await import('graphql-ws');
