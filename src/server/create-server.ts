@@ -17,6 +17,7 @@ import { forbidden, principalOf, scopesOf, useApiKeys } from './api-auth.ts';
 import { authenticate, keyFromAuthorization, type Principal } from './api-keys.ts';
 import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
+import { useJsonErrors } from './json-errors.ts';
 import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
 import type { CostSettings } from './query-cost.ts';
 
@@ -131,7 +132,10 @@ export function createServer(options: ServerOptions): G6Server {
     landingPage: false,
     healthCheckEndpoint: '/health',
     logging: toYogaLogger(logger.child({ component: 'graphql' })),
+    // Internals (originalError, stacks) never reach a client, whatever NODE_ENV says.
+    maskedErrors: { isDev: false },
     plugins: [
+      useJsonErrors(GRAPHQL_PATH),
       useApiKeys(limits.apiKeys, GRAPHQL_PATH),
       // A request a browser would send cross-site without a preflight (GET, form or text/plain POST) must
       // carry a header only a script with CORS permission can set: JSON POSTs and GraphiQL pass.
@@ -201,6 +205,10 @@ export function createServer(options: ServerOptions): G6Server {
     res.once('close', () => {
       inFlight -= 1;
     });
+    if (/text\/event-stream|multipart\/mixed/.test(req.headers.accept ?? '')) {
+      // A compressor holds events back until it has a block to emit: streams go out as they are.
+      delete req.headers['accept-encoding'];
+    }
     await yoga(req, res);
   };
 
