@@ -104,16 +104,19 @@ export function useOperationLimits(limits: OperationLimits, settings: CostSettin
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: false },
   });
+  /** Prices the operation and charges the client: the units, or the error that refuses it. */
+  const admit = async (args: ExecutionArgs): Promise<number | GraphQLError> => {
+    const units = costOf(args);
+    if (units > limits.maxCost) {
+      return tooCostly(units, limits.maxCost);
+    }
+    return (await charge(args.contextValue, units)) ?? units;
+  };
   const cost: Plugin = {
     async onExecute({ args, setResultAndStopExecution }) {
-      const units = costOf(args);
-      if (units > limits.maxCost) {
-        setResultAndStopExecution({ errors: [tooCostly(units, limits.maxCost)] });
-        return;
-      }
-      const limited = await charge(args.contextValue, units);
-      if (limited !== null) {
-        setResultAndStopExecution({ errors: [limited] });
+      const units = await admit(args);
+      if (units instanceof GraphQLError) {
+        setResultAndStopExecution({ errors: [units] });
         return;
       }
       return {
@@ -128,16 +131,11 @@ export function useOperationLimits(limits: OperationLimits, settings: CostSettin
         },
       };
     },
+    // Starting a subscription is priced and charged once; its events are the server's to send.
     async onSubscribe({ args, setResultAndStopExecution }) {
-      const units = costOf(args);
-      if (units > limits.maxCost) {
-        setResultAndStopExecution({ errors: [tooCostly(units, limits.maxCost)] });
-        return;
-      }
-      // Starting a subscription is charged once; its events are the server's to send.
-      const limited = await charge(args.contextValue, units);
-      if (limited !== null) {
-        setResultAndStopExecution({ errors: [limited] });
+      const units = await admit(args);
+      if (units instanceof GraphQLError) {
+        setResultAndStopExecution({ errors: [units] });
       }
     },
   };
