@@ -1,18 +1,16 @@
 import { type ExecutionResult, graphql, parse, subscribe as subscribeInProcess } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MarketStatus } from '../../src/domain/calendar/exchange-calendar.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import { daysBetween, toIstDateString } from '../../src/domain/ist-time.ts';
 import type { OptionQuote } from '../../src/domain/market-data.ts';
 import { type AnalyzedContract, contractsOf, type IndexSnapshot } from '../../src/domain/snapshot.ts';
-import { createContextFactory } from '../../src/schema/context.ts';
 import { schema } from '../../src/schema/index.ts';
-import { createLatestValuePubSub } from '../../src/store/latest-value-pubsub.ts';
 import { createSnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../src/store/snapshot-store.ts';
 import { CONTRACT_QUERY } from '../helpers/contract-query.ts';
-import { simulatedSnapshots, TEST_CLOCK, testSettings } from '../helpers/simulated-snapshots.ts';
-import { clockFrom, postGraphQL, startTestApp, subscribe, TEST_APP_START, type TestApp } from '../helpers/test-app.ts';
+import { simulatedSnapshots } from '../helpers/simulated-snapshots.ts';
+import { postGraphQL, startTestApp, subscribe, TEST_APP_START, type TestApp } from '../helpers/test-app.ts';
+import { createTestContextFactory } from '../helpers/test-context.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response shapes are asserted field by field
 type Json = any;
@@ -31,6 +29,18 @@ function codeOf(errors: Errors): unknown {
 
 // ---------------------------------------------------------------------------------------------------------
 // Against the running app: simulated market, NIFTY and SENSEX, a collection every 0.2 s.
+
+/** 200 listed NIFTY symbols (±7 strikes of every expiry, both legs), from the server itself. */
+async function twoHundredSymbols(t: TestApp): Promise<string[]> {
+  const { data: details } = await gql(
+    t,
+    '{ index(symbol: NIFTY) { expiryDetails { chain(strikesAroundAtm: 7) { strikes { call { tradingsymbol } put { tradingsymbol } } } } } }',
+  );
+  return (details.index.expiryDetails as Json[])
+    .flatMap((e) => e.chain.strikes.flatMap((s: Json) => [s.call?.tradingsymbol, s.put?.tradingsymbol]))
+    .filter((s): s is string => typeof s === 'string')
+    .slice(0, 200);
+}
 
 describe('graph over the running app', () => {
   let t: TestApp;
@@ -325,14 +335,7 @@ describe('graph over the running app', () => {
   });
 
   it('contracts takes 200 symbols and refuses 201 with BAD_USER_INPUT', async () => {
-    const { data: details } = await gql(
-      t,
-      '{ index(symbol: NIFTY) { expiryDetails { chain(strikesAroundAtm: 7) { strikes { call { tradingsymbol } put { tradingsymbol } } } } } }',
-    );
-    const symbols = (details.index.expiryDetails as Json[])
-      .flatMap((e) => e.chain.strikes.flatMap((s: Json) => [s.call?.tradingsymbol, s.put?.tradingsymbol]))
-      .filter((s): s is string => typeof s === 'string')
-      .slice(0, 200);
+    const symbols = await twoHundredSymbols(t);
     expect(symbols).toHaveLength(200);
     const ok = await gql(t, 'query($s: [String!]!) { contracts(tradingsymbols: $s) { tradingsymbol } }', {
       s: symbols,
@@ -458,14 +461,7 @@ describe('graph over the running app', () => {
     await empty.close();
     expect(codeOf(emptyResult.errors)).toBe('BAD_USER_INPUT');
 
-    const { data: details } = await gql(
-      t,
-      '{ index(symbol: NIFTY) { expiryDetails { chain(strikesAroundAtm: 7) { strikes { call { tradingsymbol } put { tradingsymbol } } } } } }',
-    );
-    const symbols = (details.index.expiryDetails as Json[])
-      .flatMap((e) => e.chain.strikes.flatMap((s: Json) => [s.call?.tradingsymbol, s.put?.tradingsymbol]))
-      .filter((s): s is string => typeof s === 'string')
-      .slice(0, 200);
+    const symbols = await twoHundredSymbols(t);
     const tooMany = subscribe(
       t.wsUrl,
       `subscription { contractsTicked(tradingsymbols: ${JSON.stringify([...symbols, 'X'])}) { seq } }`,
@@ -513,26 +509,7 @@ describe('graph over the running app', () => {
 function inProcess(indices: IndexSymbol[]) {
   const store = createSnapshotStore();
   const pubsub = createSnapshotPubSub();
-  const createContext = createContextFactory({
-    store,
-    pubsub,
-    indices,
-    analysis: testSettings(),
-    history: null,
-    serverInfo: {
-      version: 'test',
-      provider: 'simulated',
-      startedAt: new Date(0),
-      collectionIntervalMs: 2000,
-      collectorStatus: () => [],
-      providerHealth: () => ({ ready: true, problems: [] }),
-      staleAfterMs: 60_000,
-      isResting: () => false,
-    },
-    now: clockFrom(TEST_APP_START),
-    marketClock: TEST_CLOCK,
-    marketStatus: createLatestValuePubSub((s: MarketStatus) => s.segment),
-  });
+  const createContext = createTestContextFactory({ store, pubsub, indices, startIso: TEST_APP_START });
   return {
     store,
     pubsub,

@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blackScholes } from '../../src/analytics/black-scholes.ts';
-import type { MarketStatus } from '../../src/domain/calendar/exchange-calendar.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createContextFactory } from '../../src/schema/context.ts';
 import { schema } from '../../src/schema/index.ts';
 import { createServer, type G6Server } from '../../src/server/create-server.ts';
-import { createLatestValuePubSub } from '../../src/store/latest-value-pubsub.ts';
 import { createSnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../src/store/snapshot-store.ts';
 import { CONTRACT_QUERY } from '../helpers/contract-query.ts';
-import { simulatedSnapshots, TEST_CLOCK, TEST_INSTANT, testSettings } from '../helpers/simulated-snapshots.ts';
-import { clockFrom } from '../helpers/test-app.ts';
+import { simulatedSnapshots, TEST_INSTANT } from '../helpers/simulated-snapshots.ts';
+import { createTestContextFactory } from '../helpers/test-context.ts';
 
 let server: G6Server;
 let niftySnapshot: IndexSnapshot;
@@ -38,26 +35,12 @@ beforeAll(() => {
   store.put(simulatedSnapshots('SENSEX', 1)[0]!);
   server = createServer({
     schema,
-    createContext: createContextFactory({
+    // The snapshots' own instant: they are served as the live state.
+    createContext: createTestContextFactory({
       store,
       pubsub: createSnapshotPubSub(),
       indices: configured,
-      analysis: testSettings(),
-      history: null,
-      serverInfo: {
-        version: 'test',
-        provider: 'simulated',
-        startedAt: new Date(0),
-        collectionIntervalMs: 2000,
-        collectorStatus: () => [],
-        providerHealth: () => ({ ready: true, problems: [] }),
-        staleAfterMs: 60_000,
-        isResting: () => false,
-      },
-      // The snapshots' own instant: they are served as the live state.
-      now: clockFrom(TEST_INSTANT.toISOString()),
-      marketClock: TEST_CLOCK,
-      marketStatus: createLatestValuePubSub((s: MarketStatus) => s.segment),
+      startIso: TEST_INSTANT.toISOString(),
     }),
     logger: createLogger({ logLevel: 'silent' as never, logFormat: 'json' }),
     registry: null,

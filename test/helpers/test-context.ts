@@ -1,0 +1,38 @@
+import type { MarketStatus } from '../../src/domain/calendar/exchange-calendar.ts';
+import type { IndexSymbol } from '../../src/domain/indices.ts';
+import { createContextFactory, type GraphQLContext } from '../../src/schema/context.ts';
+import { createLatestValuePubSub } from '../../src/store/latest-value-pubsub.ts';
+import type { SnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
+import type { SnapshotStore } from '../../src/store/snapshot-store.ts';
+import { TEST_CLOCK, testSettings } from './simulated-snapshots.ts';
+import { clockFrom } from './test-app.ts';
+
+/** The GraphQL context over a store and pub/sub the test controls: no collector, no history, a healthy provider. */
+export function createTestContextFactory(options: {
+  readonly store: SnapshotStore;
+  readonly pubsub: SnapshotPubSub;
+  readonly indices: readonly IndexSymbol[];
+  /** Where the context's clock starts. */
+  readonly startIso: string;
+}): () => GraphQLContext {
+  return createContextFactory({
+    store: options.store,
+    pubsub: options.pubsub,
+    indices: options.indices,
+    analysis: testSettings(),
+    history: null,
+    serverInfo: {
+      version: 'test',
+      provider: 'simulated',
+      startedAt: new Date(0),
+      collectionIntervalMs: 2000,
+      collectorStatus: () => [],
+      providerHealth: () => ({ ready: true, problems: [] }),
+      staleAfterMs: 60_000,
+      isResting: () => false,
+    },
+    now: clockFrom(options.startIso),
+    marketClock: TEST_CLOCK,
+    marketStatus: createLatestValuePubSub((s: MarketStatus) => s.segment),
+  });
+}
