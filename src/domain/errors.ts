@@ -5,6 +5,8 @@ export const ERROR_CODES = {
   EXPIRY_NOT_FOUND: 'EXPIRY_NOT_FOUND',
   /** No contract with that tradingsymbol in the latest snapshots (expired, outside the window, or a typo). */
   UNKNOWN_CONTRACT: 'UNKNOWN_CONTRACT',
+  /** The caller asked for data no older than `maxAgeSeconds` and the latest snapshot is staler than that. */
+  STALE_DATA: 'STALE_DATA',
   PROVIDER_UNAVAILABLE: 'PROVIDER_UNAVAILABLE',
   PROVIDER_TIMEOUT: 'PROVIDER_TIMEOUT',
   /** The broker refused our credentials (Kite TokenException); nothing is retried until a new token. */

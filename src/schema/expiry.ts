@@ -2,6 +2,7 @@ import { daysBetween, toIstDateString } from '../domain/ist-time.ts';
 import type { AnalyzedContract, AnalyzedStrike, IndexSnapshot } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { MAX_AGE_DESCRIPTION, requireFresh } from './freshness.ts';
 import { IndexRef } from './index-info.ts';
 import {
   badUserInput,
@@ -130,6 +131,7 @@ builder.objectField(IndexRef, 'expiry', (t) =>
     args: {
       date: t.arg({ type: 'Date', required: false }),
       nearest: t.arg.boolean({ required: false }),
+      maxAgeSeconds: t.arg.int({ required: false, description: MAX_AGE_DESCRIPTION }),
     },
     resolve: (spec, args, ctx) => {
       const byDate = args.date !== null && args.date !== undefined;
@@ -140,7 +142,9 @@ builder.objectField(IndexRef, 'expiry', (t) =>
       if (snapshot === undefined) {
         return null;
       }
-      return toChainView(snapshot, selectChain(snapshot.chains, spec.symbol, byDate ? args.date! : null));
+      const chain = selectChain(snapshot.chains, spec.symbol, byDate ? args.date! : null);
+      requireFresh(ctx, spec.symbol, chain.observedAt, args.maxAgeSeconds);
+      return toChainView(snapshot, chain);
     },
   }),
 );

@@ -2,7 +2,7 @@ import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot, SnapshotMarket } fro
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
-import { isStale } from './freshness.ts';
+import { isStale, MAX_AGE_DESCRIPTION, requireFresh } from './freshness.ts';
 import { findChain, requireStrikeWindow, selectChain } from './inputs.ts';
 import { MethodologyRef, StrikeRowRef } from './option-quote.ts';
 import { OverviewRef } from './overview.ts';
@@ -73,6 +73,7 @@ builder.queryField('optionChain', (t) =>
       }),
       conventions: t.arg({ type: ConventionsInput, required: false }),
       scenario: t.arg({ type: ScenarioInput, required: false }),
+      maxAgeSeconds: t.arg.int({ required: false, description: MAX_AGE_DESCRIPTION }),
     },
     resolve: (_root, args, ctx) => {
       const strikesAroundAtm = requireStrikeWindow(args.strikesAroundAtm);
@@ -82,6 +83,7 @@ builder.queryField('optionChain', (t) =>
       if (stored === undefined) {
         return null;
       }
+      requireFresh(ctx, args.index, stored.observedAt, args.maxAgeSeconds);
       const chain =
         conventions === null && scenario === undefined
           ? stored

@@ -4,6 +4,7 @@ import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
 import type { GraphQLContext } from './context.ts';
 import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { MAX_AGE_DESCRIPTION, requireFresh } from './freshness.ts';
 import { ivHistory } from './history.ts';
 import { findChain, selectChain } from './inputs.ts';
 import { MarketStateEnum } from './market-status.ts';
@@ -208,6 +209,7 @@ builder.queryField('overview', (t) =>
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date', required: false }),
       conventions: t.arg({ type: ConventionsInput, required: false }),
+      maxAgeSeconds: t.arg.int({ required: false, description: MAX_AGE_DESCRIPTION }),
     },
     resolve: (_root, args, ctx) => {
       const conventions = args.conventions ? resolveConventions(ctx.analysis.conventions, args.conventions) : null;
@@ -215,6 +217,7 @@ builder.queryField('overview', (t) =>
       if (chain === undefined) {
         return null;
       }
+      requireFresh(ctx, args.index, chain.observedAt, args.maxAgeSeconds);
       const analysed = conventions === null ? chain : reanalyzeChain(chain, conventions, undefined, ctx.analysis);
       return toChainView(ctx.store.getIndex(args.index)!, analysed);
     },

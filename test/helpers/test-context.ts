@@ -14,6 +14,10 @@ export function createTestContextFactory(options: {
   readonly indices: readonly IndexSymbol[];
   /** Where the context's clock starts. */
   readonly startIso: string;
+  /** Replaces the running clock from `startIso`. */
+  readonly now?: () => Date;
+  readonly providerReady?: () => boolean;
+  readonly isResting?: (index: IndexSymbol) => boolean;
 }): () => GraphQLContext {
   return createContextFactory({
     store: options.store,
@@ -27,11 +31,14 @@ export function createTestContextFactory(options: {
       startedAt: new Date(0),
       collectionIntervalMs: 2000,
       collectorStatus: () => [],
-      providerHealth: () => ({ ready: true, problems: [] }),
+      providerHealth: () =>
+        options.providerReady === undefined || options.providerReady()
+          ? { ready: true, problems: [] }
+          : { ready: false, problems: ['provider: test says down'] },
       staleAfterMs: 60_000,
-      isResting: () => false,
+      isResting: options.isResting ?? (() => false),
     },
-    now: clockFrom(options.startIso),
+    now: options.now ?? clockFrom(options.startIso),
     marketClock: TEST_CLOCK,
     marketStatus: createLatestValuePubSub((s: MarketStatus) => s.segment),
   });

@@ -506,10 +506,13 @@ describe('graph over the running app', () => {
 // ---------------------------------------------------------------------------------------------------------
 // In process, on a store and pub/sub the test controls: exact values and exactly which contracts changed.
 
-function inProcess(indices: IndexSymbol[]) {
+function inProcess(
+  indices: IndexSymbol[],
+  overrides: Pick<Parameters<typeof createTestContextFactory>[0], 'now' | 'providerReady' | 'isResting'> = {},
+) {
   const store = createSnapshotStore();
   const pubsub = createSnapshotPubSub();
-  const createContext = createTestContextFactory({ store, pubsub, indices, startIso: TEST_APP_START });
+  const createContext = createTestContextFactory({ store, pubsub, indices, startIso: TEST_APP_START, ...overrides });
   return {
     store,
     pubsub,
@@ -756,5 +759,63 @@ describe('graph in process', () => {
     expect(signature('Subscription', 'expiryUpdated')).toBe('expiry: Date!, index: IndexSymbol! -> Expiry!');
     expect(signature('Subscription', 'contractsTicked')).toBe('tradingsymbols: [String!]! -> ContractsTick!');
     expect(signature('ContractsTick', 'contracts')).toBe(' -> [OptionQuote!]!');
+  });
+
+  it('maxAgeSeconds: STALE_DATA with the age when the open market’s snapshot is older, the data when not, and never for the close', async () => {
+    let nowMs = nifty.observedAt.getTime() + 90_000;
+    let providerUp = true;
+    let resting = false;
+    const g = inProcess(['NIFTY'], {
+      now: () => new Date(nowMs),
+      providerReady: () => providerUp,
+      isResting: () => resting,
+    });
+    g.publish(nifty);
+    const q = `query($max: Int) {
+      optionChain(index: NIFTY, strikesAroundAtm: 1, maxAgeSeconds: $max) { seq stale }
+      overview(index: NIFTY, maxAgeSeconds: $max) { seq }
+      index(symbol: NIFTY) { expiry(nearest: true, maxAgeSeconds: $max) { atmStrike } }
+    }`;
+
+    const staleByBound = await g.query(q, { max: 60 });
+    expect(staleByBound.data).toEqual({ optionChain: null, overview: null, index: { expiry: null } });
+    expect(staleByBound.errors).toHaveLength(3);
+    for (const error of staleByBound.errors!) {
+      expect(error.extensions).toEqual({
+        code: 'STALE_DATA',
+        index: 'NIFTY',
+        observedAt: nifty.observedAt.toISOString(),
+        ageSeconds: 90,
+        maxAgeSeconds: 60,
+      });
+    }
+
+    // A looser bound answers; without one the same snapshot is served flagged (the server's bound is 60 s).
+    const loose = await g.query(q, { max: 120 });
+    expect(loose.errors).toBeUndefined();
+    expect(loose.data.optionChain).toEqual({ seq: nifty.seq, stale: true });
+    expect(loose.data.index.expiry.atmStrike).toBe(nifty.chains[0]!.summary.atmStrike);
+    const unbounded = await g.query(q, { max: null });
+    expect(unbounded.errors).toBeUndefined();
+    expect(unbounded.data.overview).toEqual({ seq: nifty.seq });
+
+    // The market closed: its close is current a whole night later.
+    resting = true;
+    nowMs = nifty.observedAt.getTime() + 16 * 3_600_000;
+    expect((await g.query(q, { max: 1 })).errors).toBeUndefined();
+
+    // The provider is down: even a young snapshot cannot be vouched for.
+    resting = false;
+    providerUp = false;
+    nowMs = nifty.observedAt.getTime() + 2_000;
+    const down = await g.query(q, { max: 60 });
+    expect(codeOf(down.errors)).toBe('STALE_DATA');
+    expect(down.errors![0]!.message).toContain('provider is not delivering');
+
+    for (const bad of [0, 86_401]) {
+      const refused = await g.query(q, { max: bad });
+      expect(codeOf(refused.errors)).toBe('BAD_USER_INPUT');
+      expect(refused.errors![0]!.extensions!.argument).toBe('maxAgeSeconds');
+    }
   });
 });
