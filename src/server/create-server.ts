@@ -2,8 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { useContentEncoding } from '@whatwg-node/server';
-import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
@@ -11,13 +10,15 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
+import { ERROR_CODES } from '../domain/errors.ts';
 import type { HealthReport } from '../health.ts';
 import type { GraphQLContext } from '../schema/context.ts';
 import { forbidden, principalOf, scopesOf, useApiKeys } from './api-auth.ts';
 import { authenticate, keyFromAuthorization, type Principal } from './api-keys.ts';
+import { useCompression } from './compression.ts';
 import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
-import { useJsonErrors } from './json-errors.ts';
+import { useJsonErrors, useRequestParseErrors } from './json-errors.ts';
 import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
 import type { CostSettings } from './query-cost.ts';
 
@@ -136,6 +137,7 @@ export function createServer(options: ServerOptions): G6Server {
     maskedErrors: { isDev: false },
     plugins: [
       useJsonErrors(GRAPHQL_PATH),
+      useRequestParseErrors(),
       useApiKeys(limits.apiKeys, GRAPHQL_PATH),
       // A request a browser would send cross-site without a preflight (GET, form or text/plain POST) must
       // carry a header only a script with CORS permission can set: JSON POSTs and GraphiQL pass.
@@ -143,8 +145,7 @@ export function createServer(options: ServerOptions): G6Server {
       ...useOperationLimits(limits.operation, costSettings, clientOf),
       // After the limits, so their refusals are coded too.
       useErrorCodes({ suggestions: options.fieldSuggestions ?? false }),
-      // gzip (or deflate) of large answers when the client accepts it: a whole chain is ~4× smaller.
-      useContentEncoding(),
+      useCompression(),
       useReadinessCheck({
         endpoint: '/ready',
         // The whatwg-node Response (not Node's global one): the content-encoding plugin can only compress its own.
@@ -205,10 +206,6 @@ export function createServer(options: ServerOptions): G6Server {
     res.once('close', () => {
       inFlight -= 1;
     });
-    if (/text\/event-stream|multipart\/mixed/.test(req.headers.accept ?? '')) {
-      // A compressor holds events back until it has a block to emit: streams go out as they are.
-      delete req.headers['accept-encoding'];
-    }
     await yoga(req, res);
   };
 
@@ -216,9 +213,28 @@ export function createServer(options: ServerOptions): G6Server {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) {
-        res.writeHead(500).end();
+        jsonError(res, 500, 'internal error', 'INTERNAL_SERVER_ERROR');
       }
     });
+  });
+  // Node answers a request it cannot parse (headers over its 16 KiB cap, say a GET with a huge query
+  // string) with an empty body; API clients get the same coded JSON as for any other refusal.
+  http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const message = tooLarge
+      ? 'request headers (with the URL) exceed 16 KiB: send a long query as a POST body'
+      : 'malformed HTTP request';
+    const body = JSON.stringify({
+      errors: [{ message, extensions: { code: tooLarge ? 'REQUEST_HEADER_FIELDS_TOO_LARGE' : 'BAD_REQUEST' } }],
+    });
+    socket.end(
+      `HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   const wsPrincipals = new WeakMap<object, Principal>();
   const socketsPerClient = new Map<string, number>();
@@ -315,6 +331,17 @@ export function createServer(options: ServerOptions): G6Server {
         const errors = validate(args.schema, args.document);
         if (errors.length > 0) {
           return errors;
+        }
+        // graphql-ws would answer an operationName the document lacks with an uncoded error.
+        if (getOperationAST(document, payload.operationName) === null) {
+          return [
+            new GraphQLError(
+              payload.operationName
+                ? `no operation named "${payload.operationName}" in the document`
+                : 'the document has several operations: name one in operationName',
+              { extensions: { code: ERROR_CODES.BAD_USER_INPUT } },
+            ),
+          ];
         }
         return args;
       },

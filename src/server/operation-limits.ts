@@ -1,5 +1,13 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { type ExecutionArgs, GraphQLError, type ValidationContext } from 'graphql';
+import {
+  type ExecutionArgs,
+  GraphQLError,
+  Lexer,
+  Source,
+  syntaxError,
+  TokenKind,
+  type ValidationContext,
+} from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { type CostSettings, estimateOperationCost } from './query-cost.ts';
@@ -15,6 +23,64 @@ export interface OperationLimits {
   readonly maxCost: number;
   /** Units one client (API key, else IP address) may spend per minute; 0 turns the budget off. */
   readonly costPerMinute: number;
+}
+
+/**
+ * Brackets (`{`, `[`, `(`) open at once in a document. graphql-js parses recursively, and a few thousand
+ * nested list literals overflow the stack well inside the token cap; no real operation nests this deep
+ * (selections stop at maxDepth, inputs at a few levels).
+ */
+export const MAX_NESTING = 64;
+
+const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<string>([TokenKind.BRACE_R, TokenKind.BRACKET_R, TokenKind.PAREN_R]);
+
+/**
+ * Refuses a document nested deeper than MAX_NESTING before the recursive parser sees it, with the same
+ * syntax error (GRAPHQL_PARSE_FAILED, 400) as any unparsable document. The lexer is iterative; it stops
+ * at the first lexical error and leaves the parser to report that one.
+ */
+export function useMaxNesting(maxTokens: number): Plugin {
+  return {
+    onParse({ params }) {
+      const error = nestingError(
+        typeof params.source === 'string' ? new Source(params.source) : params.source,
+        maxTokens,
+      );
+      if (error !== null) {
+        throw error;
+      }
+    },
+  };
+}
+
+function nestingError(source: Source, maxTokens: number): GraphQLError | null {
+  const lexer = new Lexer(source);
+  let depth = 0;
+  try {
+    for (let tokens = 0; tokens <= maxTokens; tokens++) {
+      const token = lexer.advance();
+      if (token.kind === TokenKind.EOF) {
+        return null;
+      }
+      if (OPENING.has(token.kind)) {
+        depth += 1;
+        if (depth > MAX_NESTING) {
+          const error = syntaxError(source, token.start, `brackets nested deeper than ${MAX_NESTING}`);
+          return new GraphQLError(error.message, {
+            source,
+            positions: error.positions,
+            extensions: { code: 'GRAPHQL_PARSE_FAILED', http: { status: 400 } },
+          });
+        }
+      } else if (CLOSING.has(token.kind)) {
+        depth -= 1;
+      }
+    }
+  } catch {
+    // A lexical error: the parser reports it, as for any unparsable document.
+  }
+  return null;
 }
 
 export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
@@ -139,5 +205,5 @@ export function useOperationLimits(limits: OperationLimits, settings: CostSettin
       }
     },
   };
-  return [armor as Plugin, cost];
+  return [useMaxNesting(limits.maxTokens), armor as Plugin, cost];
 }

@@ -37,6 +37,18 @@ describe('coded errors and strict input', () => {
     const rejection = await invalid.next().catch((errors: unknown) => errors);
     expect(rejection).toMatchObject([{ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
     expect(JSON.stringify(rejection)).not.toContain('Did you mean');
+    // An operationName the document lacks (graphql-ws's own answer had no code), or a deep nesting.
+    const unnamed = client.iterate({
+      query: 'subscription A { overviewUpdated(index: NIFTY) { seq } }',
+      operationName: 'B',
+    });
+    await expect(unnamed.next()).rejects.toMatchObject([
+      { message: 'no operation named "B" in the document', extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
+    const deep = client.iterate({ query: `subscription { contractsTicked(tradingsymbols: ${'['.repeat(3000)}) }` });
+    await expect(deep.next()).rejects.toMatchObject([
+      { message: expect.stringContaining('nested deeper than 64'), extensions: { code: 'GRAPHQL_PARSE_FAILED' } },
+    ]);
     // The good subscription still gets the next collection on the same socket.
     const next = await good.next();
     expect((next.value as { data: { overviewUpdated: { seq: number } } }).data.overviewUpdated.seq).toBeGreaterThan(

@@ -747,7 +747,7 @@ describe('graph in process', () => {
         .join(', ')} -> ${String(field.type)}`;
     };
     expect(signature('Index', 'expiries')).toBe(' -> [Date!]!');
-    expect(signature('Index', 'expiry')).toBe('date: Date, nearest: Boolean -> Expiry');
+    expect(signature('Index', 'expiry')).toBe('date: Date, maxAgeSeconds: Int, nearest: Boolean -> Expiry');
     expect(signature('Index', 'expiryDetails')).toBe('first: Int = 20 -> [Expiry!]!');
     expect(signature('Expiry', 'chain')).toBe(
       'minOi: Float, minVolume: Float, strikeRange: StrikeRangeInput, strikesAroundAtm: Int -> OptionChain!',

@@ -19,10 +19,10 @@ describe('schema.graphql', () => {
     expect(signature('Query', 'indices')).toBe(' -> [Index!]!');
     // The skeleton's arguments stay; issue 3 added optional conventions and scenario arguments only.
     expect(signature('Query', 'overview')).toBe(
-      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol! -> Overview',
+      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol!, maxAgeSeconds: Int -> Overview',
     );
     expect(signature('Query', 'optionChain')).toBe(
-      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol!, scenario: ScenarioInput, strikesAroundAtm: Int -> OptionChain',
+      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol!, maxAgeSeconds: Int, scenario: ScenarioInput, strikesAroundAtm: Int -> OptionChain',
     );
     expect(signature('Query', 'smile')).toBe('expiry: Date, index: IndexSymbol! -> Smile');
     expect(signature('Query', 'termStructure')).toBe('index: IndexSymbol! -> [TermStructurePoint!]');
