@@ -383,6 +383,9 @@ const storage = await measureStorage(BENCH_SETTINGS, START.getTime());
 const { measureTickLatency } = await import('./tick-latency.mjs');
 const tickLatency = await measureTickLatency();
 
+const { measureQueryThroughput } = await import('./query-throughput.mjs');
+const queryThroughput = await measureQueryThroughput();
+
 const greeksPerSecond = N / (batchMs / 1000);
 const results = {
   generatedAt: new Date().toISOString(),
@@ -426,6 +429,7 @@ const results = {
     influxSpeedupVsG61: G61.influxMsPer100Points / storage.influxEncodeAndSpool10kPoints.msPer100Points,
   },
   tickToSubscriber: tickLatency,
+  queryThroughput,
   g61Published: G61,
 };
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
