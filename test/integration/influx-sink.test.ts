@@ -7,6 +7,7 @@ import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
 import { createInfluxSink, type InfluxSinkEvents } from '../../src/sinks/influx-sink.ts';
 import { snapshotToLineProtocol } from '../../src/sinks/line-protocol.ts';
 import { SpoolFullError } from '../../src/sinks/line-spool.ts';
+import { startBlackHoleProxy } from '../helpers/black-hole-proxy.ts';
 import { createEventQueue } from '../helpers/deferred.ts';
 import { simulatedSnapshots } from '../helpers/simulated-snapshots.ts';
 import { startVictoriaMetrics, type VictoriaMetrics } from '../helpers/victoria-metrics.ts';
@@ -236,24 +237,38 @@ describe('Influx sink against VictoriaMetrics', () => {
   });
 
   it('shows why the spool exists: the client alone drops points after its retry window', async () => {
-    const [snapshot] = simulatedSnapshots('NIFTY', 1);
-    const lines = snapshotToLineProtocol({ ...snapshot!, observedAt: new Date('2026-08-18T07:00:00Z') });
-    const writeApi = new InfluxDB({ url: vm.url, token: 't', timeout: 200 }).getWriteApi('g6', 'options', 'ms', {
+    const [snapshot] = simulatedSnapshots('NIFTY', 2);
+    const dropped = snapshotToLineProtocol({ ...snapshot!, observedAt: new Date('2026-08-18T07:00:00Z') });
+    const control = snapshotToLineProtocol({ ...snapshot!, observedAt: new Date('2026-08-18T07:01:00Z') });
+    const proxy = await startBlackHoleProxy(Number(new URL(vm.url).port));
+    sinks.push(proxy);
+    const failedAttempts: number[] = [];
+    const writeApi = new InfluxDB({ url: proxy.url, token: 't', timeout: 200 }).getWriteApi('g6', 'options', 'ms', {
       maxRetryTime: 600,
       minRetryDelay: 100,
       maxRetryDelay: 200,
-      writeFailed: () => undefined,
+      writeFailed: (_error, lines, attempt) => {
+        if (lines.length === dropped.length) {
+          failedAttempts.push(attempt);
+        }
+      },
     });
-    vm.pause();
-    writeApi.writeRecords(lines);
+    proxy.swallow();
+    writeApi.writeRecords(dropped);
     await writeApi.flush().catch(() => undefined);
     // The retry buffer gives up after maxRetryTime; closing discards whatever is left.
     await writeApi.flush(true).catch(() => undefined);
     await writeApi.close().catch(() => undefined);
-    vm.resume();
-    const stored = (await samplesOf('options_last_price', 'NIFTY')).filter(
-      (t) => t === Date.parse('2026-08-18T07:00:00Z'),
-    );
-    expect(stored).toHaveLength(0);
+    expect(failedAttempts.length).toBeGreaterThan(0);
+    expect(proxy.swallowedConnections).toBeGreaterThan(0);
+
+    // The way to the server is back: a fresh client's point arrives, the closed client's never will.
+    proxy.forward();
+    const healthy = new InfluxDB({ url: proxy.url, token: 't' }).getWriteApi('g6', 'options', 'ms');
+    healthy.writeRecords(control);
+    await healthy.close();
+    const stored = await samplesOf('options_last_price', 'NIFTY');
+    expect(stored).toContain(Date.parse('2026-08-18T07:01:00Z'));
+    expect(stored).not.toContain(Date.parse('2026-08-18T07:00:00Z'));
   });
 });

@@ -21,23 +21,34 @@ afterAll(async () => {
 
 const INDICES = ['NIFTY', 'BANKNIFTY'] as const;
 
+// Each run starts its own clock ten minutes after the last (libfaketime; the clock runs on from there), so
+// the runs' snapshots never share a timestamp and the result is the same at any hour CI runs it.
+const FIRST_START = Date.parse('2026-08-20T05:30:00Z'); // Thursday 11:00 IST
+let runs = 0;
+
 function start(): CliRun {
-  return runCli([], {
-    G6_HOST: '127.0.0.1',
-    G6_PORT: '0',
-    G6_DATA_DIR: dataDir,
-    G6_INDICES: INDICES.join(','),
-    G6_COLLECTION_INTERVAL: '0.05',
-    G6_LOG_LEVEL: 'debug',
-    G6_LOG_FORMAT: 'json',
-    G6_ENABLE_INFLUXDB: 'true',
-    INFLUXDB_URL: vm.url,
-    INFLUXDB_TOKEN: 'crash-test-token',
-    INFLUXDB_ORG: 'g6',
-    INFLUXDB_BUCKET: 'options',
-    G6_INFLUXDB_TIMEOUT: '2',
-    G6_INFLUXDB_RETRY_MAX: '0.5',
-  });
+  const fakeTime = new Date(FIRST_START + runs * 10 * 60_000);
+  runs += 1;
+  return runCli(
+    [],
+    {
+      G6_HOST: '127.0.0.1',
+      G6_PORT: '0',
+      G6_DATA_DIR: dataDir,
+      G6_INDICES: INDICES.join(','),
+      G6_COLLECTION_INTERVAL: '0.05',
+      G6_LOG_LEVEL: 'debug',
+      G6_LOG_FORMAT: 'json',
+      G6_ENABLE_INFLUXDB: 'true',
+      INFLUXDB_URL: vm.url,
+      INFLUXDB_TOKEN: 'crash-test-token',
+      INFLUXDB_ORG: 'g6',
+      INFLUXDB_BUCKET: 'options',
+      G6_INFLUXDB_TIMEOUT: '2',
+      G6_INFLUXDB_RETRY_MAX: '0.5',
+    },
+    { fakeTime },
+  );
 }
 
 const collected = (run: CliRun) => run.lines.filter((l) => l.msg === 'collected');
@@ -74,6 +85,10 @@ describe('storage through SIGKILL of G6', () => {
     }
 
     for (const index of INDICES) {
+      // Every snapshot was taken on the clocks the test set, none on the machine's.
+      const times = [...acknowledged.get(index)!].map((t) => Date.parse(t));
+      expect(Math.min(...times)).toBeGreaterThanOrEqual(FIRST_START);
+      expect(Math.max(...times)).toBeLessThan(FIRST_START + runs * 10 * 60_000);
       const days = new Set([...acknowledged.get(index)!].map((t) => toIstCompactDate(new Date(t))));
       const stored = [...days].flatMap((day) => checkCsvDay(dataDir, index, day).snapshots);
       expect(new Set(stored).size).toBe(stored.length);
