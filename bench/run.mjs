@@ -386,6 +386,9 @@ const tickLatency = await measureTickLatency();
 const { measureQueryThroughput } = await import('./query-throughput.mjs');
 const queryThroughput = await measureQueryThroughput();
 
+const { measureSubscriptionFanOut } = await import('./subscription-fanout.mjs');
+const subscriptionFanOut = await measureSubscriptionFanOut();
+
 const greeksPerSecond = N / (batchMs / 1000);
 const results = {
   generatedAt: new Date().toISOString(),
@@ -430,6 +433,7 @@ const results = {
   },
   tickToSubscriber: tickLatency,
   queryThroughput,
+  subscriptionFanOut,
   g61Published: G61,
 };
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
