@@ -72,6 +72,13 @@ export interface ApiLimits {
   readonly apiKeys: readonly ApiKeyEntry[];
   /** G6_CORS_ORIGINS: origins whose pages may call the API; none by default ('*' for any). */
   readonly corsOrigins: readonly string[];
+  /**
+   * G6_RESPONSE_CACHE_TTL: how long one executed answer is shared by identical requests while no newer
+   * snapshot arrived (0 turns sharing off); bounds how late time-derived fields (`stale`, ages) can be.
+   */
+  readonly responseCacheTtlMs: number;
+  /** G6_RESPONSE_CACHE_MAX_BYTES: the shared answers' total size; the oldest go first beyond it. */
+  readonly responseCacheMaxBytes: number;
 }
 
 export interface KiteConfig {
@@ -255,6 +262,8 @@ const ENV_SCHEMA = z.object({
   G6_WS_MAX_BUFFERED_BYTES: integer(16 * 1024, 1024 ** 3).optional(),
   G6_WS_INIT_TIMEOUT: seconds(0.1, 60).optional(),
   G6_MAX_IN_FLIGHT: integer(1, 1_000_000).optional(),
+  G6_RESPONSE_CACHE_TTL: seconds(0, 60).optional(),
+  G6_RESPONSE_CACHE_MAX_BYTES: integer(0, 16 * 1024 ** 3).optional(),
   G6_API_KEYS: z.string().optional(),
   G6_CORS_ORIGINS: z
     .string()
@@ -509,6 +518,8 @@ export function loadConfig(
         maxInFlight: e.G6_MAX_IN_FLIGHT ?? 256,
         apiKeys: Object.freeze(apiKeys),
         corsOrigins: Object.freeze(e.G6_CORS_ORIGINS ?? []),
+        responseCacheTtlMs: Math.round((e.G6_RESPONSE_CACHE_TTL ?? 1) * 1000),
+        responseCacheMaxBytes: e.G6_RESPONSE_CACHE_MAX_BYTES ?? 64 * 1024 * 1024,
       }),
     }),
   };

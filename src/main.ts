@@ -456,6 +456,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     limits: config.api,
     costSettings: { indices: config.indices.length, defaultStrikesAroundAtm: config.strikesAroundAtm },
     onShed: () => metrics?.requestsShed.inc(),
+    // Live ticks put snapshots too, so a shared answer never outlives the data it was computed from.
+    dataVersion: () => store.version(),
+    onSharedAnswer: (outcome) => metrics?.sharedAnswers.inc({ outcome }),
     onSlowConsumer: () => metrics?.wsSlowConsumersClosed.inc(),
   });
   const monitor = createHealthMonitor({

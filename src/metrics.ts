@@ -37,6 +37,7 @@ export interface Metrics {
   readonly collectionRestChecks: Counter<'index'>;
   readonly requestsShed: Counter;
   readonly wsSlowConsumersClosed: Counter;
+  readonly sharedAnswers: Counter<'outcome'>;
 }
 
 export interface MetricsSources {
@@ -233,6 +234,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['index'] as const,
     registers: [registry],
   });
+  const sharedAnswers = new Counter({
+    name: 'g6_http_shared_answers_total',
+    help: 'GraphQL HTTP requests on the answer-sharing path: hit (served a shared answer), miss (executed and shared), not_modified (304), unshareable (executed, an answer with errors or a refusal)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   const requestsShed = new Counter({
     name: 'g6_http_requests_shed_total',
     help: 'GraphQL HTTP requests answered 503 at once because G6_MAX_IN_FLIGHT were in flight',
@@ -247,6 +254,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registry,
     requestsShed,
     wsSlowConsumersClosed,
+    sharedAnswers,
     marketState,
     collectionRestChecks,
     collectionResting,

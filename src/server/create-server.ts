@@ -19,8 +19,10 @@ import { useCompression } from './compression.ts';
 import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
 import { useJsonErrors, useRequestParseErrors } from './json-errors.ts';
-import { DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
+import { createCostBudget, DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
 import type { CostSettings } from './query-cost.ts';
+import { createResponseCache } from './response-cache.ts';
+import { createSharedHttpAnswers, type SharedOutcome } from './shared-http-answers.ts';
 
 interface EnvelopedRoot {
   execute(args: ExecutionArgs): OperationResult;
@@ -48,6 +50,12 @@ export interface ServerOptions {
   readonly onShed?: () => void;
   /** A WebSocket closed because its reader fell `limits.wsMaxBufferedBytes` behind. */
   readonly onSlowConsumer?: () => void;
+  /**
+   * The data's version (the snapshot store's): identical HTTP requests share one answer while it holds.
+   * Without it every request executes.
+   */
+  readonly dataVersion?: () => number;
+  readonly onSharedAnswer?: (outcome: SharedOutcome) => void;
 }
 
 const DEFAULT_API_LIMITS: ApiLimits = {
@@ -60,7 +68,11 @@ const DEFAULT_API_LIMITS: ApiLimits = {
   maxInFlight: 256,
   apiKeys: [],
   corsOrigins: [],
+  responseCacheTtlMs: 1000,
+  responseCacheMaxBytes: 64 * 1024 * 1024,
 };
+/** Headers only a script allowed by CORS can set: a GET or form POST carrying one is no cross-site forgery. */
+const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight'];
 
 /** A GraphQL-shaped JSON error body for answers given outside yoga (shedding). */
 function jsonError(res: ServerResponse, status: number, message: string, code: string, headers = {}): void {
@@ -100,6 +112,7 @@ export function createServer(options: ServerOptions): G6Server {
   const limits = options.limits ?? DEFAULT_API_LIMITS;
   const costSettings = options.costSettings ?? { indices: 5, defaultStrikesAroundAtm: 30 };
   let inFlight = 0;
+  const budget = createCostBudget(limits.operation.costPerMinute);
   // HTTP operations carry yoga's `request` (and Node's `req`); WebSocket ones the principal set at connect.
   const clientOf = (contextValue: unknown): string => {
     const context = contextValue as {
@@ -141,8 +154,8 @@ export function createServer(options: ServerOptions): G6Server {
       useApiKeys(limits.apiKeys, GRAPHQL_PATH),
       // A request a browser would send cross-site without a preflight (GET, form or text/plain POST) must
       // carry a header only a script with CORS permission can set: JSON POSTs and GraphiQL pass.
-      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
-      ...useOperationLimits(limits.operation, costSettings, clientOf),
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      ...useOperationLimits(limits.operation, costSettings, clientOf, budget),
       // After the limits, so their refusals are coded too.
       useErrorCodes({ suggestions: options.fieldSuggestions ?? false }),
       useCompression(),
@@ -167,6 +180,25 @@ export function createServer(options: ServerOptions): G6Server {
         },
       }),
     ],
+  });
+
+  const shared = createSharedHttpAnswers({
+    cache: createResponseCache({
+      // Without a data version nothing says when an answer goes out of date: nothing is shared.
+      ttlMs: options.dataVersion === undefined ? 0 : limits.responseCacheTtlMs,
+      maxBytes: limits.responseCacheMaxBytes,
+      dataVersion: options.dataVersion ?? (() => 0),
+    }),
+    execute: async (request, serverContext) => yoga.fetch(request, serverContext),
+    schema: options.schema,
+    costSettings,
+    budget,
+    apiKeys: limits.apiKeys,
+    corsEnabled: limits.corsOrigins.length > 0,
+    maxBodyBytes: limits.maxBodyBytes,
+    graphqlPath: GRAPHQL_PATH,
+    csrfHeaders: CSRF_HEADERS,
+    ...(options.onSharedAnswer === undefined ? {} : { onOutcome: options.onSharedAnswer }),
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -206,7 +238,9 @@ export function createServer(options: ServerOptions): G6Server {
     res.once('close', () => {
       inFlight -= 1;
     });
-    await yoga(req, res);
+    if (!(await shared(req, res))) {
+      await yoga(req, res);
+    }
   };
 
   const http: Server = createHttpServer((req, res) => {

@@ -103,6 +103,48 @@ function tooCostly(cost: number, maxCost: number): GraphQLError {
   );
 }
 
+/** Per-client spending of cost units per minute; `charge` answers the RATE_LIMITED error or null. */
+export interface CostBudget {
+  charge(client: string, units: number): Promise<GraphQLError | null>;
+}
+
+/**
+ * One budget per client per minute, in the same units as the per-operation cost (GitHub's and Shopify's
+ * model); in memory per process: the Redis store comes with the scale-out. Shared by executed and shared
+ * (cached) answers, so a cached answer costs what an executed one does.
+ */
+export function createCostBudget(costPerMinute: number): CostBudget {
+  const budget = costPerMinute > 0 ? new RateLimiterMemory({ points: costPerMinute, duration: 60 }) : null;
+  return {
+    async charge(client, units) {
+      if (budget === null) {
+        return null;
+      }
+      try {
+        await budget.consume(client, units);
+        return null;
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) {
+          throw rejection;
+        }
+        const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        return new GraphQLError(
+          `rate limited: this client spent its ${costPerMinute} cost units of the minute; retry in ` +
+            `${retryAfterSeconds} s`,
+          {
+            extensions: {
+              code: 'RATE_LIMITED',
+              retryAfterSeconds,
+              costPerMinute,
+              http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } },
+            },
+          },
+        );
+      }
+    },
+  };
+}
+
 /**
  * graphql-armor's static caps (depth, aliases, directives, tokens; its own selection-shaped cost rule and
  * suggestion blocking are off: the cost below counts list sizes, and suggestions are handled with error
@@ -110,37 +152,12 @@ function tooCostly(cost: number, maxCost: number): GraphQLError {
  * QUERY_TOO_COSTLY and its computed cost; within it, the cost is reported in `extensions.cost`.
  * Applies to HTTP and (through yoga's envelop in graphql-ws's onSubscribe) WebSocket alike.
  */
-export function useOperationLimits(limits: OperationLimits, settings: CostSettings, clientOf: ClientOf): Plugin[] {
-  // One budget per client per minute, in the same units as the per-operation cost (GitHub's and
-  // Shopify's model); in memory per process: the Redis store comes with the scale-out.
-  const budget =
-    limits.costPerMinute > 0 ? new RateLimiterMemory({ points: limits.costPerMinute, duration: 60 }) : null;
-  const charge = async (contextValue: unknown, units: number): Promise<GraphQLError | null> => {
-    if (budget === null) {
-      return null;
-    }
-    try {
-      await budget.consume(clientOf(contextValue), units);
-      return null;
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) {
-        throw rejection;
-      }
-      const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      return new GraphQLError(
-        `rate limited: this client spent its ${limits.costPerMinute} cost units of the minute; retry in ` +
-          `${retryAfterSeconds} s`,
-        {
-          extensions: {
-            code: 'RATE_LIMITED',
-            retryAfterSeconds,
-            costPerMinute: limits.costPerMinute,
-            http: { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } },
-          },
-        },
-      );
-    }
-  };
+export function useOperationLimits(
+  limits: OperationLimits,
+  settings: CostSettings,
+  clientOf: ClientOf,
+  budget: CostBudget = createCostBudget(limits.costPerMinute),
+): Plugin[] {
   const costOf = (args: ExecutionArgs) =>
     estimateOperationCost(
       args.schema,
@@ -176,7 +193,7 @@ export function useOperationLimits(limits: OperationLimits, settings: CostSettin
     if (units > limits.maxCost) {
       return tooCostly(units, limits.maxCost);
     }
-    return (await charge(args.contextValue, units)) ?? units;
+    return (await budget.charge(clientOf(args.contextValue), units)) ?? units;
   };
   const cost: Plugin = {
     async onExecute({ args, setResultAndStopExecution }) {

@@ -8,14 +8,19 @@ export interface SnapshotStore {
   /** `expiry` null means the nearest open expiry. */
   getChain(index: IndexSymbol, expiry: string | null): ChainSnapshot | undefined;
   list(): IndexSnapshot[];
+  /** Grows with every `put`: an answer computed at one version is current until it changes. */
+  version(): number;
 }
 
 export function createSnapshotStore(): SnapshotStore {
   const latest = new Map<IndexSymbol, IndexSnapshot>();
+  let version = 0;
   return {
     put(snapshot) {
       latest.set(snapshot.index, snapshot);
+      version += 1;
     },
+    version: () => version,
     getIndex(index) {
       return latest.get(index);
     },
