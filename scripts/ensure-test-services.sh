@@ -9,11 +9,30 @@ declare -A NEEDED=(
   [chromium]=chromium
   [victoria-metrics]=victoria-metrics
   [faketime]=faketime
+  [jupyter-nbconvert]=jupyter-nbconvert
 )
+
+# Python module -> Debian package, imported by Debian's own interpreter: the examples test executes
+# examples/python/quickstart.ipynb with it. A python3 earlier on PATH (pyenv, a venv) has site-packages
+# of its own that never see Debian's, so it is not the one asked.
+DEBIAN_PYTHON=/usr/bin/python3
+declare -A PYTHON_MODULES=(
+  [pandas]=python3-pandas
+  [websockets]=python3-websockets
+  [nbclient]=python3-nbclient
+  [ipykernel]=python3-ipykernel
+)
+
+has_module() {
+  [ -x "$DEBIAN_PYTHON" ] && "$DEBIAN_PYTHON" -c "import $1" >/dev/null 2>&1
+}
 
 missing=()
 for cmd in "${!NEEDED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+done
+for module in "${!PYTHON_MODULES[@]}"; do
+  has_module "$module" || missing+=("${PYTHON_MODULES[$module]}")
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -36,4 +55,10 @@ export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 for cmd in "${!NEEDED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "ensure-test-services: $cmd still missing after install" >&2; exit 1; }
+done
+for module in "${!PYTHON_MODULES[@]}"; do
+  has_module "$module" || {
+    echo "ensure-test-services: $DEBIAN_PYTHON cannot import $module after installing ${PYTHON_MODULES[$module]}" >&2
+    exit 1
+  }
 done
