@@ -326,7 +326,7 @@ describe('examples/python/quickstart.ipynb', () => {
 
     const executed = JSON.parse(readFileSync(join(outDir, 'quickstart.ipynb'), 'utf8')) as { cells: NotebookCell[] };
     const code = executed.cells.filter((c) => c.cell_type === 'code');
-    expect(code.length).toBeGreaterThanOrEqual(6);
+    expect(code.length).toBeGreaterThanOrEqual(7);
     expect(code.every((c) => typeof c.execution_count === 'number')).toBe(true);
     const outputs = code.flatMap((c) => c.outputs ?? []);
     expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
@@ -387,5 +387,17 @@ describe('examples/python/quickstart.ipynb', () => {
     for (let i = 1; i < seqs.length; i++) {
       expect(seqs[i]).toBeGreaterThan(seqs[i - 1]!);
     }
+
+    // The open-ended `async for` in a cell: three printed events, later than the collected ones.
+    const printed = joined(cellOf('async for update in').outputs?.[0]?.text).trimEnd().split('\n');
+    expect(printed).toHaveLength(3);
+    const streamed = printed.map((line) => {
+      const m = /^(\d+) (\S+Z) (\d+\.\d+)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      return Number(m![1]);
+    });
+    expect(streamed[0]).toBeGreaterThanOrEqual(seqs[4]!);
+    expect(streamed[1]).toBeGreaterThan(streamed[0]!);
+    expect(streamed[2]).toBeGreaterThan(streamed[1]!);
   }, 180_000);
 });
