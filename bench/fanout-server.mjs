@@ -2,8 +2,8 @@
  * The G6 server for bench/subscription-fanout.mjs, run as a child process (fork) so its CPU and memory are
  * its own. Configuration comes from the environment the parent passes (G6_* variables, read by loadConfig
  * like `node dist/main.js`); G6_BENCH_DIST picks the built code (default ../dist). Over IPC it reports
- * {type: 'ready', port} once listening, answers {type: 'usage'} with process.memoryUsage() and
- * process.cpuUsage(), and on {type: 'stop'} stops the app and exits 0 (so a --cpu-prof profile is written).
+ * {type: 'ready', port} once listening, answers {type: 'usage', gc?} with process.memoryUsage() and
+ * process.cpuUsage() (after a full GC when gc is true and --expose-gc is on), and on {type: 'stop'} stops the app and exits 0 (so a --cpu-prof profile is written).
  */
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -40,6 +40,10 @@ async function stop(code) {
 
 process.on('message', (message) => {
   if (message?.type === 'usage') {
+    // With --expose-gc (the parent passes it) a full collection first, so heapUsed is live data only.
+    if (message.gc === true) {
+      globalThis.gc?.();
+    }
     process.send({ type: 'usage', memory: process.memoryUsage(), cpu: process.cpuUsage() });
   } else if (message?.type === 'stop') {
     void stop(0);

@@ -74,7 +74,8 @@ const CLK_TCK = (() => {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A timer for Promise.race deadlines that does not keep the process alive once the race is decided. */
 const deadline = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value).unref());
-const nowEpochMs = () => performance.timeOrigin + performance.now();
+// Date.now(), the clock the server stamps snapshots with (performance.timeOrigin + now() drifts from it).
+const nowEpochMs = () => Date.now();
 
 function percentile(sorted, p) {
   return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -166,7 +167,7 @@ async function startServer(env, cpuProfDir) {
       G6_DATA_DIR: dataDir,
       ...env,
     },
-    execArgv: cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    execArgv: ['--expose-gc', ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -191,7 +192,7 @@ async function startServer(env, cpuProfDir) {
   return {
     port: ready.port,
     pid: child.pid,
-    usage() {
+    usage(gc = false) {
       return Promise.race([
         new Promise((resolve) => {
           const onMessage = (m) => {
@@ -201,7 +202,7 @@ async function startServer(env, cpuProfDir) {
             }
           };
           child.on('message', onMessage);
-          child.send({ type: 'usage' });
+          child.send({ type: 'usage', gc });
         }),
         deadline(5_000, null),
       ]);
@@ -400,7 +401,7 @@ async function runScenario(scenario, key, cpuProfDir) {
     const idleFrom = await sample(server);
     await sleep(IDLE_MS);
     const idleTo = await sample(server);
-    const heapBefore = (await server.usage())?.memory;
+    const heapBefore = (await server.usage(true))?.memory;
     const rssBefore = rssMiB(server.pid);
 
     // Connect: CONNECT_CONCURRENCY sockets in the handshake at once.
@@ -421,8 +422,9 @@ async function runScenario(scenario, key, cpuProfDir) {
     );
     const connectMs = performance.now() - connectStarted;
     const ackedTimes = state.subscribers.filter((s) => s.ackedAt !== null).map((s) => s.ackedAt - connectStarted);
+    const rssAfterConnectNoGc = rssMiB(server.pid);
+    const heapAfterConnect = (await server.usage(true))?.memory;
     const rssAfterConnect = rssMiB(server.pid);
-    const heapAfterConnect = (await server.usage())?.memory;
 
     // The window: the next EVENTS snapshots after the newest any subscriber holds now.
     const windowFrom = await sample(server);
@@ -484,13 +486,19 @@ async function runScenario(scenario, key, cpuProfDir) {
     result.server = {
       rssMiB: {
         beforeConnect: round(rssBefore, 1),
+        afterConnectBeforeGc: round(rssAfterConnectNoGc, 1),
         afterConnect: round(rssAfterConnect, 1),
         afterWindow: round(windowTo.rss, 1),
         perThousandIdleSubscribers: round(((rssAfterConnect - rssBefore) / scenario.subscribers) * 1000, 1),
       },
+      memoryNote: 'beforeConnect and afterConnect (and heapUsed) are read after a full GC in the server (--expose-gc)',
       heapUsedMiB: {
         beforeConnect: round(heapBefore?.heapUsed / 2 ** 20, 1),
         afterConnect: round(heapAfterConnect?.heapUsed / 2 ** 20, 1),
+        perThousandIdleSubscribers: round(
+          ((heapAfterConnect?.heapUsed - heapBefore?.heapUsed) / 2 ** 20 / scenario.subscribers) * 1000,
+          1,
+        ),
       },
       idle: between(idleFrom, idleTo),
       subscribed: between(windowFrom, windowTo),
