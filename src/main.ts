@@ -459,6 +459,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     // Live ticks put snapshots too, so a shared answer never outlives the data it was computed from.
     dataVersion: () => store.version(),
     onSharedAnswer: (outcome) => metrics?.sharedAnswers.inc({ outcome }),
+    onSubscriptionConflated: () => metrics?.wsEventsSkipped.inc(),
     onSlowConsumer: () => metrics?.wsSlowConsumersClosed.inc(),
   });
   const monitor = createHealthMonitor({

@@ -38,6 +38,7 @@ export interface Metrics {
   readonly requestsShed: Counter;
   readonly wsSlowConsumersClosed: Counter;
   readonly sharedAnswers: Counter<'outcome'>;
+  readonly wsEventsSkipped: Counter;
 }
 
 export interface MetricsSources {
@@ -234,6 +235,11 @@ export function createMetrics(sources: MetricsSources): Metrics {
     labelNames: ['index'] as const,
     registers: [registry],
   });
+  const wsEventsSkipped = new Counter({
+    name: 'g6_ws_events_skipped_total',
+    help: 'Subscription events a WebSocket subscriber skipped: it had not taken the previous one when a newer one came (a slow reader gets the newest)',
+    registers: [registry],
+  });
   const sharedAnswers = new Counter({
     name: 'g6_http_shared_answers_total',
     help: 'GraphQL HTTP requests on the answer-sharing path: hit (served a shared answer), miss (executed and shared), not_modified (304), unshareable (executed, an answer with errors or a refusal)',
@@ -255,6 +261,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     requestsShed,
     wsSlowConsumersClosed,
     sharedAnswers,
+    wsEventsSkipped,
     marketState,
     collectionRestChecks,
     collectionResting,

@@ -4,10 +4,9 @@ import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
@@ -18,15 +17,19 @@ import { authenticate, keyFromAuthorization, type Principal } from './api-keys.t
 import { useCompression } from './compression.ts';
 import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
+import { useGraphqlWs } from './graphql-ws-server.ts';
 import { useJsonErrors, useRequestParseErrors } from './json-errors.ts';
 import { createCostBudget, DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
 import type { CostSettings } from './query-cost.ts';
 import { createResponseCache } from './response-cache.ts';
 import { createSharedHttpAnswers, type SharedOutcome } from './shared-http-answers.ts';
+import { createSubscriptionGroups } from './subscription-groups.ts';
 
 interface EnvelopedRoot {
   execute(args: ExecutionArgs): OperationResult;
   subscribe(args: ExecutionArgs): OperationResult;
+  /** Subscribers with the same key share one execution per event (see subscription-groups.ts). */
+  groupKey: string;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -56,6 +59,8 @@ export interface ServerOptions {
    */
   readonly dataVersion?: () => number;
   readonly onSharedAnswer?: (outcome: SharedOutcome) => void;
+  /** A WebSocket subscriber had not taken an event when a newer one replaced it. */
+  readonly onSubscriptionConflated?: () => void;
 }
 
 const DEFAULT_API_LIMITS: ApiLimits = {
@@ -275,11 +280,37 @@ export function createServer(options: ServerOptions): G6Server {
   const wsClient = new WeakMap<object, string>();
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
-  const wsServer = useServer(
+  const groups = createSubscriptionGroups(
+    options.onSubscriptionConflated === undefined ? {} : { onConflated: options.onSubscriptionConflated },
+  );
+  if (options.registry !== null) {
+    new Gauge({
+      name: 'g6_ws_subscription_groups',
+      help: 'Distinct subscription operations (document, variables, operation name) being served: each event is executed and serialised once per group',
+      registers: [options.registry],
+      collect() {
+        this.set(groups.groupCount());
+      },
+    });
+    new Gauge({
+      name: 'g6_ws_subscription_group_members',
+      help: 'WebSocket subscriptions served by the groups',
+      registers: [options.registry],
+      collect() {
+        this.set(groups.memberCount());
+      },
+    });
+  }
+  const wsServer = useGraphqlWs(
     {
       // onSubscribe puts yoga's enveloped execute/subscribe on rootValue so plugins and masking apply.
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Each subscriber is admitted (limits, cost, charge) by its own enveloped subscribe; then it joins
+      // the group of identical subscriptions, whose one execution serves them all.
+      subscribe: async (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        return groups.join(root.groupKey, await root.subscribe(args));
+      },
       connectionInitWaitTimeout: limits.wsInitTimeoutMs,
       onConnect: (ctx) => {
         if (limits.apiKeys.length > 0) {
@@ -360,7 +391,11 @@ export function createServer(options: ServerOptions): G6Server {
           document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } as EnvelopedRoot,
+          rootValue: {
+            execute,
+            subscribe,
+            groupKey: JSON.stringify([payload.operationName ?? null, payload.query, payload.variables ?? null]),
+          } as EnvelopedRoot,
         };
         const errors = validate(args.schema, args.document);
         if (errors.length > 0) {
@@ -381,6 +416,7 @@ export function createServer(options: ServerOptions): G6Server {
       },
     },
     wss,
+    { logger: wsLogger, sharedPayload: (result) => groups.serialised(result) },
   );
 
   // graphql-ws awaits each send, so a stalled reader holds at most one unsent message per subscription
@@ -417,6 +453,7 @@ export function createServer(options: ServerOptions): G6Server {
     async stop() {
       // Close WebSockets with 1001 "Going away" so clients reconnect elsewhere, then HTTP.
       clearInterval(sweep);
+      groups.close();
       await wsServer.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeIdleConnections();
