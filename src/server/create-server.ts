@@ -23,13 +23,15 @@ import { createCostBudget, DEFAULT_OPERATION_LIMITS, useOperationLimits } from '
 import type { CostSettings } from './query-cost.ts';
 import { createResponseCache } from './response-cache.ts';
 import { createSharedHttpAnswers, type SharedOutcome } from './shared-http-answers.ts';
-import { createSubscriptionGroups } from './subscription-groups.ts';
+import { createSubscriptionGroups, type MemberSocket } from './subscription-groups.ts';
 
 interface EnvelopedRoot {
   execute(args: ExecutionArgs): OperationResult;
   subscribe(args: ExecutionArgs): OperationResult;
   /** Subscribers with the same key share one execution per event (see subscription-groups.ts). */
   groupKey: string;
+  socket: MemberSocket;
+  id: string;
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -309,7 +311,7 @@ export function createServer(options: ServerOptions): G6Server {
       // the group of identical subscriptions, whose one execution serves them all.
       subscribe: async (args) => {
         const root = args.rootValue as EnvelopedRoot;
-        return groups.join(root.groupKey, await root.subscribe(args));
+        return groups.join(root.groupKey, await root.subscribe(args), root.socket, root.id);
       },
       connectionInitWaitTimeout: limits.wsInitTimeoutMs,
       onConnect: (ctx) => {
@@ -352,7 +354,7 @@ export function createServer(options: ServerOptions): G6Server {
         options.onWsConnectionsChanged?.(-1);
         wsLogger.debug('client disconnected');
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // graphql-ws reserves this subscription's id before asking, so it is among those counted.
         if (Object.keys(ctx.subscriptions).length > limits.wsMaxSubscriptions) {
           return [
@@ -395,6 +397,8 @@ export function createServer(options: ServerOptions): G6Server {
             execute,
             subscribe,
             groupKey: JSON.stringify([payload.operationName ?? null, payload.query, payload.variables ?? null]),
+            socket: ctx.extra.socket,
+            id,
           } as EnvelopedRoot,
         };
         const errors = validate(args.schema, args.document);
@@ -416,7 +420,7 @@ export function createServer(options: ServerOptions): G6Server {
       },
     },
     wss,
-    { logger: wsLogger, sharedPayload: (result) => groups.serialised(result) },
+    { logger: wsLogger },
   );
 
   // graphql-ws awaits each send, so a stalled reader holds at most one unsent message per subscription

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { Logger } from 'pino';
@@ -8,47 +7,18 @@ import type { WebSocket, WebSocketServer } from 'ws';
 export interface WsExtra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
-  /** Serialised payloads of `next` messages about to be sent on this socket, by subscription id. */
-  readonly sharedPayloads: Map<string, Buffer>;
 }
 
 export interface GraphqlWsOptions {
   readonly logger: Logger;
-  /** The JSON of a result serialised once for many sockets (a subscription group's event), if it is one. */
-  readonly sharedPayload: (result: unknown) => Buffer | undefined;
   /** Ping every this many ms; a socket that does not pong in as long is terminated. */
   readonly keepAliveMs?: number;
 }
 
-// A `next` payload graphql-ws serialises in place of a shared one; the socket swaps the shared bytes in.
-const MARKER = `g6-shared-${randomBytes(8).toString('hex')}`;
-const PLACEHOLDER = Object.freeze({ [MARKER]: 1 });
-const PLACEHOLDER_JSON = JSON.stringify(PLACEHOLDER);
-const NEXT_TAIL = `,"type":"next","payload":${PLACEHOLDER_JSON}}`;
-const CLOSING_BRACE = Buffer.from('}');
-
-/**
- * The text frame for a message graphql-ws serialised: a `next` carrying the placeholder becomes the same
- * envelope (`{"id":…,"type":"next","payload":` … `}`) around the shared payload bytes, so a group's event
- * is serialised once however many sockets take it.
- */
-function frameOf(data: string, shared: Map<string, Buffer>): string | Buffer {
-  if (!data.endsWith(NEXT_TAIL) || !data.startsWith('{"id":')) {
-    return data;
-  }
-  const id = JSON.parse(data.slice('{"id":'.length, data.length - NEXT_TAIL.length)) as string;
-  const payload = shared.get(id);
-  if (payload === undefined) {
-    return data;
-  }
-  shared.delete(id);
-  const head = data.slice(0, data.length - PLACEHOLDER_JSON.length - 1);
-  return Buffer.concat([Buffer.from(head), payload, CLOSING_BRACE]);
-}
-
 /**
  * graphql-ws on a `ws` server, as its `use/ws` does (protocol check, keep-alive pings, close on errors),
- * plus shared `next` payloads and errors logged through pino instead of the console.
+ * with errors logged through pino instead of the console. Subscription groups write their `next` messages
+ * to `ctx.extra.socket` themselves (see subscription-groups.ts).
  */
 export function useGraphqlWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, WsExtra>,
@@ -57,21 +27,7 @@ export function useGraphqlWs<P extends Record<string, unknown> | undefined>(
 ): { dispose(): Promise<void> } {
   const keepAliveMs = settings.keepAliveMs ?? 12_000;
   const { logger } = settings;
-  const server = makeServer<P, WsExtra>({
-    ...options,
-    onNext: async (ctx, id, payload, args, result) => {
-      const replaced = await options.onNext?.(ctx, id, payload, args, result);
-      if (replaced) {
-        return replaced;
-      }
-      const shared = settings.sharedPayload(result);
-      if (shared === undefined) {
-        return undefined;
-      }
-      ctx.extra.sharedPayloads.set(id, shared);
-      return PLACEHOLDER;
-    },
-  });
+  const server = makeServer<P, WsExtra>(options);
   wss.options.handleProtocols = handleProtocols;
   wss.on('error', (error) => logger.error({ err: error }, 'WebSocket server error'));
   wss.on('connection', (socket, request) => {
@@ -97,7 +53,6 @@ export function useGraphqlWs<P extends Record<string, unknown> | undefined>(
             socket.ping();
           }, keepAliveMs)
         : null;
-    const sharedPayloads = new Map<string, Buffer>();
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -107,9 +62,7 @@ export function useGraphqlWs<P extends Record<string, unknown> | undefined>(
               resolve();
               return;
             }
-            socket.send(frameOf(data, sharedPayloads), { binary: false }, (error) =>
-              error ? reject(error) : resolve(),
-            );
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
           }),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
@@ -122,7 +75,7 @@ export function useGraphqlWs<P extends Record<string, unknown> | undefined>(
             }
           }),
       },
-      { socket, request, sharedPayloads },
+      { socket, request },
     );
     socket.once('close', (code, reason) => {
       if (pongWait !== null) {

@@ -1,7 +1,18 @@
 import type { ExecutionResult } from 'graphql';
 
-/** How many members are handed an event before the group yields to the event loop (timers, I/O). */
-const HAND_OUT_BATCH = 256;
+/**
+ * Longest a group writes to sockets before it yields to the event loop (timers, I/O, the collector):
+ * a fan-out to thousands delays anything else by at most about this much at a time.
+ */
+const WRITE_SLICE_MS = 0.25;
+const CLOSING_BRACE = Buffer.from('}');
+
+/** Where a member's events go: its WebSocket (the `ws` API) and its subscription id. */
+export interface MemberSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  send(data: Buffer, options: { binary: boolean }, done: (error?: Error) => void): void;
+}
 
 export interface SubscriptionGroupsHooks {
   /** A member had not taken the previous event when a newer one replaced it (it skips to the newest). */
@@ -10,67 +21,97 @@ export interface SubscriptionGroupsHooks {
 
 export interface SubscriptionGroups {
   /**
-   * Adds a subscriber to the group of `key` (same document, variables and operation name) and returns its
-   * events. `source` is this subscriber's own execution, already admitted by every plugin: the first
-   * member's becomes the group's, later members' are ended at once. An ExecutionResult (a refusal) is
-   * returned as it is.
+   * Adds a subscriber to the group of `key` (same document, variables and operation name). `source` is
+   * this subscriber's own execution, already admitted by every plugin: the first member's becomes the
+   * group's, later members' are ended at once. An ExecutionResult (a refusal) is returned as it is.
+   * The returned iterator yields nothing: the group writes `next` messages for `id` to `socket` itself;
+   * the iterator ends when the group's execution does (graphql-ws then sends `complete`, or `error` if it
+   * failed), and its `return()` takes the member out.
    */
   join(
     key: string,
     source: AsyncIterable<ExecutionResult> | ExecutionResult,
+    socket: MemberSocket,
+    id: string,
   ): AsyncIterableIterator<ExecutionResult> | ExecutionResult;
-  /** The JSON of an event handed out by a group, made once for all its members; undefined for others. */
-  serialised(result: unknown): Buffer | undefined;
   groupCount(): number;
   memberCount(): number;
   close(): void;
 }
 
 interface Member {
-  pending: ExecutionResult | null;
-  wake: (() => void) | null;
-  failure: { error: unknown } | null;
+  readonly socket: MemberSocket;
+  /** `{"id":…,"type":"next","payload":` for this member, made once. */
+  readonly head: Buffer;
+  /** graphql-ws is iterating: it has registered the subscription, so `next` messages may go. */
+  active: boolean;
+  /** A write not yet taken by the socket: the next event waits (conflated) rather than queueing. */
+  writing: boolean;
+  waiting: Buffer | null;
   done: boolean;
+  end: (failure: { error: unknown } | null) => void;
 }
 
 interface Group {
   readonly key: string;
   readonly members: Set<Member>;
   readonly source: AsyncIterator<ExecutionResult>;
-  /** The newest event: a member joining later starts from it, as a lone subscriber starts from the store. */
-  last: ExecutionResult | null;
+  /** The newest event's payload: a member starts from it, as a lone subscriber starts from the store. */
+  last: Buffer | null;
 }
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+function serialise(result: ExecutionResult): Buffer {
+  const { errors, ...rest } = result;
+  return Buffer.from(JSON.stringify(errors === undefined ? rest : { ...rest, errors: errors.map((e) => e.toJSON()) }));
+}
+
 /**
  * Subscribers with the same operation form one group (Hasura's multiplexing): each event is executed once
- * per group and serialised once, and every member takes the same result object. Each member holds only the
- * newest event it has not taken, so a slow socket skips ahead instead of delaying the others or queueing.
- * Hand-out yields to the event loop every HAND_OUT_BATCH members so thousands of sockets never hold up a
- * collection or a timer for the whole fan-out.
+ * per group and serialised once, and the same bytes are written to every member's socket under its own
+ * id, without a promise or a copy of the result per member. A member whose socket has not taken the last
+ * write skips to the newest event instead of queueing (memory per member: one pending payload), so a slow
+ * socket never delays the others. Writing yields to the event loop every WRITE_SLICE_MS, so a
+ * fan-out to thousands never holds up a collection, a sink's I/O or a timer for its whole length.
  */
 export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): SubscriptionGroups {
   const groups = new Map<string, Group>();
-  const json = new WeakMap<object, Buffer>();
   let members = 0;
 
-  const wake = (member: Member) => {
-    const resume = member.wake;
-    member.wake = null;
-    resume?.();
+  const write = (member: Member, payload: Buffer) => {
+    if (member.done || member.socket.readyState !== member.socket.OPEN) {
+      return;
+    }
+    if (member.writing) {
+      if (member.waiting !== null) {
+        hooks.onConflated?.();
+      }
+      member.waiting = payload;
+      return;
+    }
+    member.writing = true;
+    member.socket.send(Buffer.concat([member.head, payload, CLOSING_BRACE]), { binary: false }, () => {
+      member.writing = false;
+      const next = member.waiting;
+      member.waiting = null;
+      if (next !== null) {
+        write(member, next);
+      }
+    });
   };
 
-  const leave = (group: Group, member: Member) => {
+  const leave = (group: Group, member: Member, failure: { error: unknown } | null) => {
     if (member.done) {
       return;
     }
     member.done = true;
+    member.waiting = null;
     members -= 1;
     group.members.delete(member);
-    wake(member);
+    member.end(failure);
     if (group.members.size === 0 && groups.get(group.key) === group) {
       groups.delete(group.key);
       void group.source.return?.();
@@ -78,67 +119,56 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
   };
 
   const pump = async (group: Group) => {
+    let failure: { error: unknown } | null = null;
     try {
       for (;;) {
         const next = await group.source.next();
         if (next.done) {
           break;
         }
-        group.last = next.value;
-        let handed = 0;
+        const payload = serialise(next.value);
+        group.last = payload;
+        let sliceEndsMs = performance.now() + WRITE_SLICE_MS;
         for (const member of [...group.members]) {
-          if (member.done) {
+          if (!member.active) {
             continue;
           }
-          if (member.pending !== null) {
-            hooks.onConflated?.();
-          }
-          member.pending = next.value;
-          wake(member);
-          handed += 1;
-          if (handed % HAND_OUT_BATCH === 0) {
+          write(member, payload);
+          if (performance.now() >= sliceEndsMs) {
             await yieldToEventLoop();
+            sliceEndsMs = performance.now() + WRITE_SLICE_MS;
           }
         }
       }
-      for (const member of [...group.members]) {
-        leave(group, member);
-      }
     } catch (error) {
-      for (const member of [...group.members]) {
-        member.failure = { error };
-        wake(member);
-      }
+      failure = { error };
     } finally {
       if (groups.get(group.key) === group) {
         groups.delete(group.key);
       }
+      for (const member of [...group.members]) {
+        leave(group, member, failure);
+      }
     }
   };
 
-  const memberIterator = (group: Group, member: Member): AsyncIterableIterator<ExecutionResult> => {
+  const memberIterator = (group: Group, member: Member, ended: Promise<{ error: unknown } | null>) => {
     const iterator: AsyncIterableIterator<ExecutionResult> = {
       async next() {
-        while (!member.done && member.pending === null && member.failure === null) {
-          await new Promise<void>((resolve) => {
-            member.wake = resolve;
-          });
+        if (!member.active && !member.done) {
+          member.active = true;
+          if (group.last !== null) {
+            write(member, group.last);
+          }
         }
-        if (member.failure !== null && member.pending === null) {
-          const { error } = member.failure;
-          leave(group, member);
-          throw error;
+        const failure = await ended;
+        if (failure !== null) {
+          throw failure.error;
         }
-        if (member.pending !== null && !member.done) {
-          const value = member.pending;
-          member.pending = null;
-          return { done: false, value };
-        }
-        leave(group, member);
         return { done: true, value: undefined };
       },
       async return() {
-        leave(group, member);
+        leave(group, member, null);
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]() {
@@ -149,7 +179,7 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
   };
 
   return {
-    join(key, source) {
+    join(key, source, socket, id) {
       if (!(Symbol.asyncIterator in source)) {
         return source;
       }
@@ -162,32 +192,29 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
         // Admitted and charged like any subscription; the group's execution serves it.
         void source[Symbol.asyncIterator]().return?.();
       }
-      const member: Member = { pending: group.last, wake: null, failure: null, done: false };
+      let end: (failure: { error: unknown } | null) => void = () => undefined;
+      const ended = new Promise<{ error: unknown } | null>((resolve) => {
+        end = resolve;
+      });
+      const member: Member = {
+        socket,
+        head: Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`),
+        active: false,
+        writing: false,
+        waiting: null,
+        done: false,
+        end,
+      };
       group.members.add(member);
       members += 1;
-      return memberIterator(group, member);
-    },
-    serialised(result) {
-      if (typeof result !== 'object' || result === null) {
-        return undefined;
-      }
-      const known = json.get(result);
-      if (known !== undefined) {
-        return known;
-      }
-      const { errors, ...rest } = result as ExecutionResult;
-      const bytes = Buffer.from(
-        JSON.stringify(errors === undefined ? rest : { ...rest, errors: errors.map((e) => e.toJSON()) }),
-      );
-      json.set(result, bytes);
-      return bytes;
+      return memberIterator(group, member, ended);
     },
     groupCount: () => groups.size,
     memberCount: () => members,
     close() {
       for (const group of [...groups.values()]) {
         for (const member of [...group.members]) {
-          leave(group, member);
+          leave(group, member, null);
         }
       }
     },
