@@ -200,6 +200,7 @@ export function createServer(options: ServerOptions): G6Server {
     schema: options.schema,
     costSettings,
     budget,
+    clientOf,
     apiKeys: limits.apiKeys,
     corsEnabled: limits.corsOrigins.length > 0,
     maxBodyBytes: limits.maxBodyBytes,

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { type GraphQLSchema, parse } from 'graphql';
+import { forbidden } from './api-auth.ts';
 import { type ApiKeyEntry, authenticate, keyFromAuthorization, type Principal, requiredScopes } from './api-keys.ts';
-import type { CostBudget } from './operation-limits.ts';
+import type { ClientOf, CostBudget } from './operation-limits.ts';
 import { type CostSettings, estimateOperationCost } from './query-cost.ts';
 import type { ResponseCache, SharedAnswer } from './response-cache.ts';
 
@@ -19,6 +20,8 @@ export interface SharedHttpAnswersOptions {
   readonly schema: GraphQLSchema;
   readonly costSettings: CostSettings;
   readonly budget: CostBudget;
+  /** Who pays: the same rule as for executed operations (API key, else address). */
+  readonly clientOf: ClientOf;
   readonly apiKeys: readonly ApiKeyEntry[];
   /** With CORS on, answers depend on the Origin: such requests take the full path. */
   readonly corsEnabled: boolean;
@@ -101,11 +104,10 @@ export function createSharedHttpAnswers(
     answer: SharedAnswer,
     principal: Principal | null,
   ): Promise<boolean> => {
-    if (principal !== null && [...answer.scopes].some((scope) => !principal.scopes.has(scope))) {
+    if (principal !== null && forbidden(principal, answer.scopes) !== null) {
       return false; // the full path answers FORBIDDEN
     }
-    const client = principal !== null ? `key:${principal.name}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
-    const refused = await options.budget.charge(client, answer.units);
+    const refused = await options.budget.charge(options.clientOf({ principal, req }), answer.units);
     if (refused !== null) {
       const { http, ...extensions } = refused.extensions as { http?: { status: number; headers: object } };
       res
