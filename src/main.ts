@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { runLogin } from './cli/login.ts';
 import { loadClosingSnapshot } from './collectors/closing-snapshot.ts';
 import { type AnalysisSettings, collectOnce } from './collectors/collect-once.ts';
+import { createCollectionActivity } from './collectors/collection-activity.ts';
 import { createCollectionLoop } from './collectors/collection-loop.ts';
 import { DayBaselines } from './collectors/day-baselines.ts';
 import { createLiveUpdates } from './collectors/live-updates.ts';
@@ -306,6 +307,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   }
   const sink = createFanOutSink(sinks);
   const baselines = new DayBaselines();
+  const activity = createCollectionActivity();
 
   const loop = createCollectionLoop({
     indices: config.indices,
@@ -335,6 +337,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
           settings,
           baselines,
           sinkTimeoutMs: config.collectionTimeoutMs,
+          activity,
         },
         index,
         signal,
@@ -460,6 +463,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     dataVersion: () => store.version(),
     onSharedAnswer: (outcome) => metrics?.sharedAnswers.inc({ outcome }),
     onSubscriptionConflated: () => metrics?.wsEventsSkipped.inc(),
+    fanOutYieldTo: (maxWaitMs) => activity.whenIdle(maxWaitMs),
     onSlowConsumer: () => metrics?.wsSlowConsumersClosed.inc(),
   });
   const monitor = createHealthMonitor({

@@ -13,6 +13,7 @@ import type { MarketDataProvider } from '../providers/market-data-provider.ts';
 import type { FanOutSink, SinkOutcome } from '../sinks/fan-out-sink.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
 import type { SnapshotStore } from '../store/snapshot-store.ts';
+import type { CollectionActivity } from './collection-activity.ts';
 import type { DayBaselines } from './day-baselines.ts';
 
 export interface CollectDependencies {
@@ -23,6 +24,8 @@ export interface CollectDependencies {
   readonly settings: AnalysisSettings;
   readonly baselines: DayBaselines;
   readonly sinkTimeoutMs: number;
+  /** Told when this collection's own work (analytics, publish, sinks) runs, so serving can yield to it. */
+  readonly activity?: CollectionActivity;
 }
 
 export interface CollectResult {
@@ -136,17 +139,22 @@ export async function collectOnce(
   const fetchStarted = performance.now();
   const data = await deps.provider.fetchIndex(index, signal);
   signal.throwIfAborted();
-  const analyzeStarted = performance.now();
-  const seq = (deps.store.getIndex(index)?.seq ?? 0) + 1;
-  const snapshot = buildIndexSnapshot(
-    data,
-    seq,
-    deps.settings,
-    deps.baselines.observe(data, tradingDayOf(deps.settings, data)),
-  );
-  const analyzeMs = performance.now() - analyzeStarted;
-  deps.store.put(snapshot);
-  deps.pubsub.publish(snapshot);
-  const sinkOutcomes = await deps.sink.write(snapshot, deps.sinkTimeoutMs);
-  return { snapshot, sinkOutcomes, fetchMs: analyzeStarted - fetchStarted, analyzeMs };
+  const end = deps.activity?.begin();
+  try {
+    const analyzeStarted = performance.now();
+    const seq = (deps.store.getIndex(index)?.seq ?? 0) + 1;
+    const snapshot = buildIndexSnapshot(
+      data,
+      seq,
+      deps.settings,
+      deps.baselines.observe(data, tradingDayOf(deps.settings, data)),
+    );
+    const analyzeMs = performance.now() - analyzeStarted;
+    deps.store.put(snapshot);
+    deps.pubsub.publish(snapshot);
+    const sinkOutcomes = await deps.sink.write(snapshot, deps.sinkTimeoutMs);
+    return { snapshot, sinkOutcomes, fetchMs: analyzeStarted - fetchStarted, analyzeMs };
+  } finally {
+    end?.();
+  }
 }

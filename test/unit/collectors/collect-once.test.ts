@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildIndexSnapshot, collectOnce, windowStrikes } from '../../../src/collectors/collect-once.ts';
+import { createCollectionActivity } from '../../../src/collectors/collection-activity.ts';
 import { DayBaselines } from '../../../src/collectors/day-baselines.ts';
 import type { IndexSnapshot } from '../../../src/domain/snapshot.ts';
 import { createFanOutSink } from '../../../src/sinks/fan-out-sink.ts';
@@ -58,6 +59,47 @@ describe('collectOnce', () => {
     for (const chain of second.snapshot.chains) {
       expect(chain.strikes).toHaveLength(21);
     }
+  });
+
+  it('marks its own processing busy (analytics to sinks) but not the wait on the provider', async () => {
+    const market = createTestMarket('MIDCPNIFTY');
+    const activity = createCollectionActivity();
+    const seen: string[] = [];
+    const deps = {
+      provider: {
+        name: 'test',
+        fetchIndex: async () => {
+          seen.push(`fetch busy=${activity.busy()}`);
+          return market.advance(TEST_INSTANT);
+        },
+        close: async () => {},
+      },
+      store: createSnapshotStore(),
+      pubsub: createSnapshotPubSub(),
+      sink: createFanOutSink([
+        {
+          name: 'watch',
+          async write() {
+            seen.push(`sink busy=${activity.busy()}`);
+          },
+          async close() {},
+        },
+      ]),
+      settings: testSettings({ strikesAroundAtm: 5 }),
+      baselines: new DayBaselines(),
+      sinkTimeoutMs: 1000,
+      activity,
+    };
+    await collectOnce(deps, 'MIDCPNIFTY', new AbortController().signal);
+    expect(seen).toEqual(['fetch busy=false', 'sink busy=true']);
+    expect(activity.busy()).toBe(false);
+
+    const failing = {
+      ...deps,
+      provider: { ...deps.provider, fetchIndex: async () => ({ ...market.advance(TEST_INSTANT), spot: Number.NaN }) },
+    };
+    await expect(collectOnce(failing, 'MIDCPNIFTY', new AbortController().signal)).rejects.toThrow(/invalid spot/);
+    expect(activity.busy()).toBe(false);
   });
 
   it('times out a hung sink instead of blocking the loop', async () => {
