@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST } from 'graphql';
@@ -7,7 +8,7 @@ import type { OperationResult } from 'graphql-ws';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
 import type { HealthReport } from '../health.ts';
@@ -24,6 +25,7 @@ import type { CostSettings } from './query-cost.ts';
 import { createResponseCache } from './response-cache.ts';
 import { createSharedHttpAnswers, type SharedOutcome } from './shared-http-answers.ts';
 import { createSubscriptionGroups, type MemberSocket } from './subscription-groups.ts';
+import { createMessageWriter, type MessageWriter } from './ws-message-writer.ts';
 
 interface EnvelopedRoot {
   execute(args: ExecutionArgs): OperationResult;
@@ -63,6 +65,11 @@ export interface ServerOptions {
   readonly onSharedAnswer?: (outcome: SharedOutcome) => void;
   /** A WebSocket subscriber had not taken an event when a newer one replaced it. */
   readonly onSubscriptionConflated?: () => void;
+  /**
+   * Subscription fan-out waits on the promise this returns (settling within `maxWaitMs`; undefined: go
+   * on), so serving yields to collection instead of stretching its cycles.
+   */
+  readonly fanOutYieldTo?: (maxWaitMs: number) => Promise<void> | undefined;
 }
 
 const DEFAULT_API_LIMITS: ApiLimits = {
@@ -281,11 +288,21 @@ export function createServer(options: ServerOptions): G6Server {
   const wsPrincipals = new WeakMap<object, Principal>();
   const socketsPerClient = new Map<string, number>();
   const wsClient = new WeakMap<object, string>();
+  const writers = new WeakMap<WebSocket, MessageWriter>();
+  const writerOf = (socket: WebSocket, raw: Duplex) => {
+    let writer = writers.get(socket);
+    if (writer === undefined) {
+      writer = createMessageWriter(socket, raw);
+      writers.set(socket, writer);
+    }
+    return writer;
+  };
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
-  const groups = createSubscriptionGroups(
-    options.onSubscriptionConflated === undefined ? {} : { onConflated: options.onSubscriptionConflated },
-  );
+  const groups = createSubscriptionGroups({
+    ...(options.onSubscriptionConflated === undefined ? {} : { onConflated: options.onSubscriptionConflated }),
+    ...(options.fanOutYieldTo === undefined ? {} : { yieldTo: options.fanOutYieldTo }),
+  });
   if (options.registry !== null) {
     new Gauge({
       name: 'g6_ws_subscription_groups',
@@ -398,7 +415,7 @@ export function createServer(options: ServerOptions): G6Server {
             execute,
             subscribe,
             groupKey: JSON.stringify([payload.operationName ?? null, payload.query, payload.variables ?? null]),
-            socket: ctx.extra.socket,
+            socket: writerOf(ctx.extra.socket, ctx.extra.request.socket),
             id,
           } as EnvelopedRoot,
         };

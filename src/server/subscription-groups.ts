@@ -1,22 +1,30 @@
 import type { ExecutionResult } from 'graphql';
+import type { MessageWriter } from './ws-message-writer.ts';
 
 /**
  * Longest a group writes to sockets before it yields to the event loop (timers, I/O, the collector):
  * a fan-out to thousands delays anything else by at most about this much at a time.
  */
-const WRITE_SLICE_MS = 0.25;
+const WRITE_SLICE_MS = 1;
 const CLOSING_BRACE = Buffer.from('}');
+/**
+ * Longest one event's fan-out waits on `yieldTo` in all: higher-priority work that runs long (a sink
+ * waiting out its timeout) delays subscribers by at most this much.
+ */
+const MAX_YIELD_PER_EVENT_MS = 100;
 
-/** Where a member's events go: its WebSocket (the `ws` API) and its subscription id. */
-export interface MemberSocket {
-  readonly readyState: number;
-  readonly OPEN: number;
-  send(data: Buffer, options: { binary: boolean }, done: (error?: Error) => void): void;
-}
+/** Where a member's events go: its WebSocket connection (see ws-message-writer.ts). */
+export type MemberSocket = MessageWriter;
 
 export interface SubscriptionGroupsHooks {
   /** A member had not taken the previous event when a newer one replaced it (it skips to the newest). */
   onConflated?(): void;
+  /**
+   * Asked before a fan-out starts and at every slice: a promise to wait on (settling within `maxWaitMs`)
+   * while higher-priority work runs (the collector's), or undefined to go on. Waiting delays an event for
+   * everyone alike, so the spread between members does not grow.
+   */
+  yieldTo?(maxWaitMs: number): Promise<void> | undefined;
 }
 
 export interface SubscriptionGroups {
@@ -48,6 +56,8 @@ interface Member {
   /** A write not yet taken by the socket: the next event waits (conflated) rather than queueing. */
   writing: boolean;
   waiting: Buffer | null;
+  /** The newest payload written or waiting: a member activated during a fan-out must not get it twice. */
+  latest: Buffer | null;
   done: boolean;
   end: (failure: { error: unknown } | null) => void;
 }
@@ -72,7 +82,7 @@ function serialise(result: ExecutionResult): Buffer {
 /**
  * Subscribers with the same operation form one group (Hasura's multiplexing): each event is executed once
  * per group and serialised once, and the same bytes are written to every member's socket under its own
- * id, without a promise or a copy of the result per member. A member whose socket has not taken the last
+ * id, without a promise, a copy of the result or of its bytes per member. A member whose socket has not taken the last
  * write skips to the newest event instead of queueing (memory per member: one pending payload), so a slow
  * socket never delays the others. Writing yields to the event loop every WRITE_SLICE_MS, so a
  * fan-out to thousands never holds up a collection, a sink's I/O or a timer for its whole length.
@@ -82,9 +92,10 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
   let members = 0;
 
   const write = (member: Member, payload: Buffer) => {
-    if (member.done || member.socket.readyState !== member.socket.OPEN) {
+    if (member.done || member.latest === payload || !member.socket.isOpen()) {
       return;
     }
+    member.latest = payload;
     if (member.writing) {
       if (member.waiting !== null) {
         hooks.onConflated?.();
@@ -93,7 +104,7 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
       return;
     }
     member.writing = true;
-    member.socket.send(Buffer.concat([member.head, payload, CLOSING_BRACE]), { binary: false }, () => {
+    member.socket.write([member.head, payload, CLOSING_BRACE], () => {
       member.writing = false;
       const next = member.waiting;
       member.waiting = null;
@@ -128,6 +139,15 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
         }
         const payload = serialise(next.value);
         group.last = payload;
+        const yieldsEndMs = performance.now() + MAX_YIELD_PER_EVENT_MS;
+        const priority = () => {
+          const leftMs = yieldsEndMs - performance.now();
+          return leftMs > 0 ? hooks.yieldTo?.(leftMs) : undefined;
+        };
+        const first = priority();
+        if (first !== undefined) {
+          await first;
+        }
         let sliceEndsMs = performance.now() + WRITE_SLICE_MS;
         for (const member of [...group.members]) {
           if (!member.active) {
@@ -135,7 +155,7 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
           }
           write(member, payload);
           if (performance.now() >= sliceEndsMs) {
-            await yieldToEventLoop();
+            await (priority() ?? yieldToEventLoop());
             sliceEndsMs = performance.now() + WRITE_SLICE_MS;
           }
         }
@@ -202,6 +222,7 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
         active: false,
         writing: false,
         waiting: null,
+        latest: null,
         done: false,
         end,
       };
