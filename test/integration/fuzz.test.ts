@@ -383,6 +383,9 @@ beforeAll(async () => {
     G6_API_KEYS: `${full.entry},${reader.entry}`,
     // The rate limit would turn most of the run into RATE_LIMITED; it has its own tests.
     G6_RATE_LIMIT_COST_PER_MINUTE: '0',
+    // Five indices every 0.2 s kept a core busy collecting, and the run's length followed the machine's
+    // speed (10 minutes on a slow day); the fuzz needs snapshots to exist, not to change.
+    G6_COLLECTION_INTERVAL: '5',
   });
   const first = await fetch(`${t.httpUrl}/graphql`, {
     method: 'POST',
