@@ -9,6 +9,8 @@ declare -A NEEDED=(
   [chromium]=chromium
   [victoria-metrics]=victoria-metrics
   [faketime]=faketime
+  [redis-server]=redis-server
+  [docker-compose]=docker-compose
   [jupyter-nbconvert]=jupyter-nbconvert
 )
 

@@ -51,6 +51,22 @@ export interface Config {
   /** Snapshots published per index per second from live ticks; 0 turns tick publishing off. */
   readonly liveUpdatesPerSecond: number;
   readonly api: ApiLimits;
+  /** G6_ROLE / --role: everything in one process, or one part of a scaled-out deployment. */
+  readonly role: Role;
+  /** G6_REDIS_URL and its settings; null runs without Redis (role ALL only). */
+  readonly redis: RedisConfig | null;
+}
+
+export type Role = 'ALL' | 'COLLECTOR' | 'API';
+
+export interface RedisConfig {
+  readonly url: string;
+  /** Key and channel prefix: deployments sharing one Redis use different prefixes. */
+  readonly prefix: string;
+  /** The collector lease's time to live: a standby takes over within about 4/3 of it. */
+  readonly leaseTtlMs: number;
+  /** How often the collector says it is alive; replicas call it gone after three missed. */
+  readonly heartbeatMs: number;
 }
 
 /** What one client may ask of the API (README "API limits"). */
@@ -265,6 +281,20 @@ const ENV_SCHEMA = z.object({
   G6_RESPONSE_CACHE_TTL: seconds(0, 60).optional(),
   G6_RESPONSE_CACHE_MAX_BYTES: integer(0, 16 * 1024 ** 3).optional(),
   G6_API_KEYS: z.string().optional(),
+  G6_ROLE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['all', 'collector', 'api'], { error: 'expected all, collector or api' }))
+    .optional(),
+  G6_REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  G6_REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'expected 1 to 64 letters, digits, _ . or -' })
+    .optional(),
+  G6_REDIS_LEASE_TTL: seconds(0.3, 300).optional(),
+  G6_REDIS_HEARTBEAT: seconds(0.1, 60).optional(),
   G6_CORS_ORIGINS: z
     .string()
     .transform((text) =>
@@ -280,7 +310,14 @@ const ENV_SCHEMA = z.object({
 });
 
 /** Never echoed back in an error message. */
-const SECRET_VARIABLES = new Set(['KITE_API_SECRET', 'KITE_ACCESS_TOKEN', 'G6_TOKEN_PASSPHRASE', 'INFLUXDB_TOKEN']);
+const SECRET_VARIABLES = new Set([
+  'KITE_API_SECRET',
+  'KITE_ACCESS_TOKEN',
+  'G6_TOKEN_PASSPHRASE',
+  'INFLUXDB_TOKEN',
+  // May carry a password (redis://:secret@host).
+  'G6_REDIS_URL',
+]);
 
 export const HELP_TEXT = `g6 — options-analytics GraphQL server for Indian index options
 
@@ -293,6 +330,7 @@ Options:
   --provider <p> simulated or kite (kite needs KITE_API_KEY and KITE_ACCESS_TOKEN or a stored token)
   --debug        debug logging (same as G6_DEBUG=true)
   --port <n>     HTTP port (same as G6_PORT; 0 picks a free port)
+  --role <r>     all (default), collector or api (same as G6_ROLE; collector and api need G6_REDIS_URL)
   --help         show this text
 
 Configuration is read from the environment; see the README's configuration table.
@@ -309,7 +347,7 @@ export function loadConfig(
   stdoutIsTty = false,
   readTextFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): ConfigResult {
-  let flags: { mock?: boolean; debug?: boolean; port?: string; help?: boolean; provider?: string };
+  let flags: { mock?: boolean; debug?: boolean; port?: string; help?: boolean; provider?: string; role?: string };
   try {
     flags = parseArgs({
       args: [...argv],
@@ -318,6 +356,7 @@ export function loadConfig(
         debug: { type: 'boolean' },
         port: { type: 'string' },
         provider: { type: 'string' },
+        role: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -434,6 +473,18 @@ export function loadConfig(
       }
     }
   }
+  const roleText = flags.role?.trim().toLowerCase() ?? e.G6_ROLE ?? 'all';
+  let role: Role = 'ALL';
+  if (roleText === 'collector' || roleText === 'api' || roleText === 'all') {
+    role = roleText.toUpperCase() as Role;
+  } else {
+    errors.push(`--role ${JSON.stringify(flags.role)}: expected all, collector or api`);
+  }
+  if (role !== 'ALL' && e.G6_REDIS_URL === undefined) {
+    errors.push(
+      `G6_REDIS_URL: required by ${flags.role === undefined ? 'G6_ROLE' : '--role'}=${roleText} (the Redis the collector publishes to, e.g. redis://localhost:6379)`,
+    );
+  }
   const intervalSeconds =
     e.G6_COLLECTION_INTERVAL ?? (mockMode ? MOCK_COLLECTION_INTERVAL_SECONDS : LIVE_COLLECTION_INTERVAL_SECONDS);
   const timeoutSeconds = e.G6_COLLECTION_TIMEOUT ?? Math.max(10, intervalSeconds);
@@ -521,6 +572,16 @@ export function loadConfig(
         responseCacheTtlMs: Math.round((e.G6_RESPONSE_CACHE_TTL ?? 1) * 1000),
         responseCacheMaxBytes: e.G6_RESPONSE_CACHE_MAX_BYTES ?? 64 * 1024 * 1024,
       }),
+      role,
+      redis:
+        e.G6_REDIS_URL === undefined
+          ? null
+          : Object.freeze({
+              url: e.G6_REDIS_URL,
+              prefix: e.G6_REDIS_PREFIX ?? 'g6',
+              leaseTtlMs: Math.round((e.G6_REDIS_LEASE_TTL ?? 5) * 1000),
+              heartbeatMs: Math.round((e.G6_REDIS_HEARTBEAT ?? 1) * 1000),
+            }),
     }),
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -34,16 +34,20 @@ import { createKiteProvider } from './providers/kite/kite-provider.ts';
 import type { MarketDataProvider } from './providers/market-data-provider.ts';
 import { createReplayProvider } from './providers/replay/replay-provider.ts';
 import { createSimulatedProvider } from './providers/simulated/simulated-provider.ts';
+import { createRedisConnection, relayKeys } from './scale/redis-connection.ts';
+import { createScaleOut, type ScaleOut } from './scale/scale-out.ts';
+import { registerScaleOutMetrics } from './scale/scale-out-metrics.ts';
 import { createContextFactory } from './schema/context.ts';
 import { schema } from './schema/index.ts';
 import { API_SCOPES, type ApiScope, generateApiKey } from './server/api-keys.ts';
 import { createServer } from './server/create-server.ts';
 import { createCsvSink } from './sinks/csv-sink.ts';
+import { DataDirLockedError, lockDataDir } from './sinks/data-dir-lock.ts';
 import { createFanOutSink } from './sinks/fan-out-sink.ts';
 import { createInfluxSink } from './sinks/influx-sink.ts';
 import { HeldForRetryError, type SnapshotSink } from './sinks/snapshot-sink.ts';
 import { createLatestValuePubSub } from './store/latest-value-pubsub.ts';
-import { createSnapshotPubSub } from './store/snapshot-pubsub.ts';
+import { createSnapshotPubSub, type SnapshotPubSub } from './store/snapshot-pubsub.ts';
 import { createSnapshotStore } from './store/snapshot-store.ts';
 
 export interface RunningApp {
@@ -74,7 +78,21 @@ export interface StartOptions {
   readonly clockCheckMs?: number;
   /** Play stored CSV days back instead of collecting (`g6 replay`); storage sinks stay off. */
   readonly replay?: ReplaySettings;
+  /**
+   * Something this process relies on was lost while running (its data-directory lock was taken over):
+   * it must stop. Defaults to logging at fatal.
+   */
+  readonly onFatal?: (error: Error) => void;
 }
+
+/** A provider for a process that never collects (an API replica): serving comes from the relay. */
+const RELAY_ONLY_PROVIDER: MarketDataProvider = {
+  name: 'relay',
+  fetchIndex: async () => {
+    throw new Error('an API replica never calls a provider');
+  },
+  close: async () => undefined,
+};
 
 /** The configured calendar: the built-in data, G6_MARKET_CALENDAR_FILE over it, G6_MARKET_HOLIDAYS last. */
 export function createCalendar(config: Config): ExchangeCalendar {
@@ -245,256 +263,397 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     : null;
 
   const { replay } = options;
-  const provider =
-    replay === undefined
-      ? createProvider(config, logger, metrics, now, clock)
-      : createReplayProvider({
-          source: createCsvHistory({ dataDir: resolve(config.dataDir) }),
-          indices: config.indices,
-          fromDay: replay.fromDay,
-          toDay: replay.toDay,
-          speed: replay.speed,
-          logger: logger.child({ component: 'replay' }),
+  // A replay is a process of its own: no roles, no Redis.
+  const role = replay === undefined ? config.role : 'ALL';
+  const redis = replay === undefined ? config.redis : null;
+  const collects = role !== 'API';
+  // One process writes a data directory (CSV, spool, Kite cache): taken before anything is written.
+  const lock =
+    collects && replay === undefined
+      ? await lockDataDir(config.dataDir, {
+          role: role.toLowerCase(),
+          startedAt,
+          onCompromised: (error) => {
+            const lost = new Error(`data directory lock lost: ${error.message}`);
+            if (options.onFatal === undefined) {
+              logger.fatal({ err: lost }, 'data directory lock lost: another process may be writing it');
+            } else {
+              options.onFatal(lost);
+            }
+          },
+        })
+      : null;
+  if (lock !== null && lock.tookOverFrom !== null) {
+    logger.warn(
+      { dataDir: resolve(config.dataDir), holder: lock.tookOverFrom },
+      'data directory lock taken over from a dead holder',
+    );
+  }
+  try {
+    return await assemble();
+  } catch (error) {
+    await lock?.release().catch(() => undefined);
+    throw error;
+  }
+
+  async function assemble(): Promise<RunningApp> {
+    const provider = !collects
+      ? RELAY_ONLY_PROVIDER
+      : replay === undefined
+        ? createProvider(config, logger, metrics, now, clock)
+        : createReplayProvider({
+            source: createCsvHistory({ dataDir: resolve(config.dataDir) }),
+            indices: config.indices,
+            fromDay: replay.fromDay,
+            toDay: replay.toDay,
+            speed: replay.speed,
+            logger: logger.child({ component: 'replay' }),
+          });
+    const settings: AnalysisSettings = {
+      conventions: config.conventions,
+      strikesAroundAtm: config.strikesAroundAtm,
+      clock,
+      staleAfterMs: config.staleQuoteMs,
+    };
+    const lastCollectedAt = new Map<IndexSymbol, Date>();
+    const gate = createSessionGate({
+      clock,
+      now,
+      // A replay plays stored sessions whatever the hour.
+      collectOutsideHours: config.collectOutsideHours || replay !== undefined,
+      // Collected (or restored) snapshots only: a live tick after the close is no closing snapshot.
+      lastObservedAt: (index) => lastCollectedAt.get(index) ?? null,
+      ...(options.clockCheckMs === undefined ? {} : { maxRestMs: options.clockCheckMs }),
+    });
+    // An API replica reads the collector's CSV store when its data directory is shared (read-only).
+    const csvDir = resolve(config.dataDir, 'csv');
+    const historyReadable = collects ? config.csvEnabled : existsSync(csvDir);
+    const history = historyReadable ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null;
+    const historyUnavailableReason = collects
+      ? 'history is read from the CSV store, which this server does not keep (G6_ENABLE_CSV=false)'
+      : `history is read from the collector's CSV store, and this API replica has none at ${csvDir} ` +
+        "(mount the collector's G6_DATA_DIR here, read-only, to serve history)";
+    const collectorLogger = logger.child({ component: 'collector' });
+    if (
+      collects &&
+      replay === undefined &&
+      history !== null &&
+      clock.mode === 'EXCHANGE' &&
+      !config.collectOutsideHours
+    ) {
+      // Started while closed: the session's close from storage, rather than asking the provider again.
+      for (const index of config.indices) {
+        if (gate.inSession(index)) {
+          continue;
+        }
+        const restored = await loadClosingSnapshot(history, index, clock, settings, now()).catch((error: unknown) => {
+          collectorLogger.warn({ index, err: error }, 'stored closing snapshot unreadable; collecting one instead');
+          return null;
         });
-  const settings: AnalysisSettings = {
-    conventions: config.conventions,
-    strikesAroundAtm: config.strikesAroundAtm,
-    clock,
-    staleAfterMs: config.staleQuoteMs,
-  };
-  const lastCollectedAt = new Map<IndexSymbol, Date>();
-  const gate = createSessionGate({
-    clock,
-    now,
-    // A replay plays stored sessions whatever the hour.
-    collectOutsideHours: config.collectOutsideHours || replay !== undefined,
-    // Collected (or restored) snapshots only: a live tick after the close is no closing snapshot.
-    lastObservedAt: (index) => lastCollectedAt.get(index) ?? null,
-    ...(options.clockCheckMs === undefined ? {} : { maxRestMs: options.clockCheckMs }),
-  });
-  const history = config.csvEnabled ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null;
-  const collectorLogger = logger.child({ component: 'collector' });
-  if (replay === undefined && history !== null && clock.mode === 'EXCHANGE' && !config.collectOutsideHours) {
-    // Started while closed: the session's close from storage, rather than asking the provider again.
-    for (const index of config.indices) {
-      if (gate.inSession(index)) {
-        continue;
-      }
-      const restored = await loadClosingSnapshot(history, index, clock, settings, now()).catch((error: unknown) => {
-        collectorLogger.warn({ index, err: error }, 'stored closing snapshot unreadable; collecting one instead');
-        return null;
-      });
-      if (restored !== null) {
-        store.put(restored);
-        lastCollectedAt.set(index, restored.observedAt);
-        collectorLogger.info(
-          { index, seq: restored.seq, observedAt: restored.observedAt.toISOString() },
-          'market closed: serving the stored closing snapshot',
-        );
-      }
-    }
-  }
-  // Streams follow the session, not the collection: shut at the close (the closing snapshot needs only
-  // REST) and while a closed start takes its one snapshot, open from the pre-open.
-  const streamsWanted = () => config.indices.some((index) => gate.inSession(index));
-  provider.setMarketOpen?.(streamsWanted());
-  await provider.start?.();
-
-  // A replay re-reads the store; writing it back would only duplicate what is there.
-  const sinks = replay === undefined ? createSinks(config, logger, metrics, now) : [];
-  for (const started of sinks) {
-    await started.start?.();
-  }
-  const sink = createFanOutSink(sinks);
-  const baselines = new DayBaselines();
-  const activity = createCollectionActivity();
-
-  const loop = createCollectionLoop({
-    indices: config.indices,
-    intervalMs: config.collectionIntervalMs,
-    timeoutMs: config.collectionTimeoutMs,
-    maxWorkers: config.maxWorkers,
-    maxBackoffMs: Math.max(config.collectionIntervalMs, 5 * 60_000),
-    now,
-    gate: (index) => gate.decide(index),
-    onRested: (index) => metrics?.collectionRestChecks.inc({ index }),
-    onRestChanged: (index, resumesAt) => {
-      metrics?.collectionResting.set({ index }, resumesAt === null ? 0 : 1);
-      if (resumesAt === null) {
-        collectorLogger.info({ index }, 'market session: collection resumed');
-      } else {
-        collectorLogger.info({ index, resumesAt: resumesAt.toISOString() }, 'market closed: collection resting');
-      }
-      provider.setMarketOpen?.(streamsWanted());
-    },
-    collect: async (index, signal) => {
-      const result = await collectOnce(
-        {
-          provider,
-          store,
-          pubsub,
-          sink,
-          settings,
-          baselines,
-          sinkTimeoutMs: config.collectionTimeoutMs,
-          activity,
-        },
-        index,
-        signal,
-      );
-      lastCollectedAt.set(index, result.snapshot.observedAt);
-      for (const outcome of result.sinkOutcomes) {
-        metrics?.sinkWriteDuration.observe({ sink: outcome.sink }, outcome.durationMs / 1000);
-        if (!outcome.ok) {
-          metrics?.sinkWriteFailures.inc({ sink: outcome.sink });
-          // A held snapshot is not lost and the sink raised its alert once; each later one is detail.
-          const level = outcome.error instanceof HeldForRetryError ? 'debug' : 'warn';
-          collectorLogger[level]({ index, sink: outcome.sink, err: outcome.error }, 'sink write failed');
+        if (restored !== null) {
+          store.put(restored);
+          lastCollectedAt.set(index, restored.observedAt);
+          collectorLogger.info(
+            { index, seq: restored.seq, observedAt: restored.observedAt.toISOString() },
+            'market closed: serving the stored closing snapshot',
+          );
         }
       }
-      const nearest = result.snapshot.chains[0];
-      collectorLogger.debug(
-        {
-          index,
-          seq: result.snapshot.seq,
-          spot: result.snapshot.spot,
-          expiries: result.snapshot.chains.length,
-          contracts: result.snapshot.chains.reduce((n, c) => n + c.summary.contractCount, 0),
-          pcrOi: nearest?.summary.pcrOi,
-          atmIv: nearest?.summary.atmIv,
-          fetchMs: Math.round(result.fetchMs * 10) / 10,
-          analyzeMs: Math.round(result.analyzeMs * 10) / 10,
-          observedAt: result.snapshot.observedAt.toISOString(),
-          persisted: result.sinkOutcomes.filter((o) => o.ok).map((o) => o.sink),
-        },
-        'collected',
-      );
-    },
-    onTickSucceeded: (index, durationMs) => {
-      metrics?.collectDuration.observe({ index }, durationMs / 1000);
-      metrics?.lastSuccess.set({ index }, now().getTime() / 1000);
-    },
-    onTickFailed: (index, error, consecutiveFailures, retryInMs) => {
-      metrics?.collectFailures.inc({ index });
-      collectorLogger.warn(
-        { index, err: error, consecutiveFailures, retryInMs: Math.round(retryInMs) },
-        'collection failed',
-      );
-    },
-  });
+    }
+    // Streams follow the session, not the collection: shut at the close (the closing snapshot needs only
+    // REST) and while a closed start takes its one snapshot, open from the pre-open.
+    const streamsWanted = () => config.indices.some((index) => gate.inSession(index));
+    provider.setMarketOpen?.(streamsWanted());
+    await provider.start?.();
 
-  // Replayed snapshots carry their stored times; they are history, not stale data.
-  const staleAfterMs =
-    replay === undefined
-      ? Math.max(3 * config.collectionIntervalMs, config.collectionIntervalMs + config.collectionTimeoutMs)
-      : Number.POSITIVE_INFINITY;
-  const liveUpdates = createLiveUpdates({
-    provider,
-    store,
-    pubsub,
-    settings,
-    baselines,
-    // A replay publishes every stored snapshot; live ticks are coalesced.
-    maxUpdatesPerSecond: replay === undefined ? config.liveUpdatesPerSecond : Number.POSITIVE_INFINITY,
-    onPublished: (index) => metrics?.liveUpdatesPublished.inc({ index }),
-    onError: (index, error) => collectorLogger.warn({ index, err: error }, 'live update failed'),
-  });
-  const providerHealth = () => provider.health?.() ?? { ready: true, problems: [] };
-  const sinkHealth = () => sinks.flatMap((s) => (s.health === undefined ? [] : [s.health()]));
-  const collectorStatus = () => (replay === undefined ? loop.status() : []);
-  // In session or its pre-open, as the exchange (or simulated) clock says; not G6_COLLECT_OUTSIDE_HOURS.
-  const marketOpen = () =>
-    segments.some((segment) => {
-      const status = clock.status(segment, now());
-      return isTrading(status) || status.state === 'PRE_OPEN';
-    });
-  const health = () =>
-    evaluateHealth(collectorStatus(), now().getTime(), staleAfterMs, providerHealth(), sinkHealth(), marketOpen());
-  const watcher = createMarketStatusWatcher({
-    clock,
-    segments,
-    now,
-    ...(options.clockCheckMs === undefined ? {} : { maxCheckMs: options.clockCheckMs }),
-    onError: (error) => logger.error({ err: error }, 'market calendar cannot place the next session'),
-    onChange: (status) => {
-      warnUnknownMonths(status.segment, status.at);
-      provider.setMarketOpen?.(streamsWanted());
-      for (const state of MARKET_STATES) {
-        metrics?.marketState.set({ segment: status.segment, state }, state === status.state ? 1 : 0);
-      }
-      logger.info(
-        { segment: status.segment, state: status.state, tradingDay: status.tradingDay, clock: clock.mode },
-        'market status',
-      );
-      marketStatus.publish(status);
-    },
-  });
-  const server = createServer({
-    schema,
-    createContext: createContextFactory({
-      store,
-      pubsub,
-      indices: config.indices,
-      analysis: settings,
-      history,
-      now,
-      marketClock: clock,
-      marketStatus,
-      serverInfo: {
-        version: readVersion(),
-        provider: provider.name,
-        startedAt,
-        collectionIntervalMs: config.collectionIntervalMs,
-        collectorStatus,
-        providerHealth,
-        staleAfterMs,
-        isResting: (index) => gate.isResting(index),
+    // A replay re-reads the store; writing it back would only duplicate what is there.
+    const sinks = replay === undefined && collects ? createSinks(config, logger, metrics, now) : [];
+    for (const started of sinks) {
+      await started.start?.();
+    }
+    const sink = createFanOutSink(sinks);
+    const baselines = new DayBaselines();
+    const activity = createCollectionActivity();
+    let scale: ScaleOut | null = null;
+    // What this process collects goes to its own subscribers and, scaled out, to the replicas.
+    const collectedPubSub: SnapshotPubSub = {
+      ...pubsub,
+      publish(snapshot) {
+        pubsub.publish(snapshot);
+        scale?.relay(snapshot);
       },
-    }),
-    logger,
-    registry: metrics?.registry ?? null,
-    health,
-    onWsConnectionsChanged: (delta) => metrics?.wsConnections.inc(delta),
-    fieldSuggestions: config.logLevel === 'debug' || config.logLevel === 'trace',
-    limits: config.api,
-    costSettings: { indices: config.indices.length, defaultStrikesAroundAtm: config.strikesAroundAtm },
-    onShed: () => metrics?.requestsShed.inc(),
-    // Live ticks put snapshots too, so a shared answer never outlives the data it was computed from.
-    dataVersion: () => store.version(),
-    onSharedAnswer: (outcome) => metrics?.sharedAnswers.inc({ outcome }),
-    onSubscriptionConflated: () => metrics?.wsEventsSkipped.inc(),
-    fanOutYieldTo: (maxWaitMs) => activity.whenIdle(maxWaitMs),
-    onSlowConsumer: () => metrics?.wsSlowConsumersClosed.inc(),
-  });
-  const monitor = createHealthMonitor({
-    intervalMs: config.healthIntervalMs,
-    evaluate: health,
-    logger: logger.child({ component: 'health' }),
-  });
+    };
 
-  if (replay === undefined) {
-    loop.start();
+    const loop = createCollectionLoop({
+      indices: config.indices,
+      intervalMs: config.collectionIntervalMs,
+      timeoutMs: config.collectionTimeoutMs,
+      maxWorkers: config.maxWorkers,
+      maxBackoffMs: Math.max(config.collectionIntervalMs, 5 * 60_000),
+      now,
+      gate: (index) => gate.decide(index),
+      onRested: (index) => metrics?.collectionRestChecks.inc({ index }),
+      onRestChanged: (index, resumesAt) => {
+        metrics?.collectionResting.set({ index }, resumesAt === null ? 0 : 1);
+        if (resumesAt === null) {
+          collectorLogger.info({ index }, 'market session: collection resumed');
+        } else {
+          collectorLogger.info({ index, resumesAt: resumesAt.toISOString() }, 'market closed: collection resting');
+        }
+        provider.setMarketOpen?.(streamsWanted());
+      },
+      collect: async (index, signal) => {
+        const result = await collectOnce(
+          {
+            provider,
+            store,
+            pubsub: collectedPubSub,
+            sink,
+            settings,
+            baselines,
+            sinkTimeoutMs: config.collectionTimeoutMs,
+            activity,
+          },
+          index,
+          signal,
+        );
+        lastCollectedAt.set(index, result.snapshot.observedAt);
+        for (const outcome of result.sinkOutcomes) {
+          metrics?.sinkWriteDuration.observe({ sink: outcome.sink }, outcome.durationMs / 1000);
+          if (!outcome.ok) {
+            metrics?.sinkWriteFailures.inc({ sink: outcome.sink });
+            // A held snapshot is not lost and the sink raised its alert once; each later one is detail.
+            const level = outcome.error instanceof HeldForRetryError ? 'debug' : 'warn';
+            collectorLogger[level]({ index, sink: outcome.sink, err: outcome.error }, 'sink write failed');
+          }
+        }
+        const nearest = result.snapshot.chains[0];
+        collectorLogger.debug(
+          {
+            index,
+            seq: result.snapshot.seq,
+            spot: result.snapshot.spot,
+            expiries: result.snapshot.chains.length,
+            contracts: result.snapshot.chains.reduce((n, c) => n + c.summary.contractCount, 0),
+            pcrOi: nearest?.summary.pcrOi,
+            atmIv: nearest?.summary.atmIv,
+            fetchMs: Math.round(result.fetchMs * 10) / 10,
+            analyzeMs: Math.round(result.analyzeMs * 10) / 10,
+            observedAt: result.snapshot.observedAt.toISOString(),
+            persisted: result.sinkOutcomes.filter((o) => o.ok).map((o) => o.sink),
+          },
+          'collected',
+        );
+      },
+      onTickSucceeded: (index, durationMs) => {
+        metrics?.collectDuration.observe({ index }, durationMs / 1000);
+        metrics?.lastSuccess.set({ index }, now().getTime() / 1000);
+      },
+      onTickFailed: (index, error, consecutiveFailures, retryInMs) => {
+        metrics?.collectFailures.inc({ index });
+        collectorLogger.warn(
+          { index, err: error, consecutiveFailures, retryInMs: Math.round(retryInMs) },
+          'collection failed',
+        );
+      },
+    });
+
+    // Replayed snapshots carry their stored times; they are history, not stale data.
+    const staleAfterMs =
+      replay === undefined
+        ? Math.max(3 * config.collectionIntervalMs, config.collectionIntervalMs + config.collectionTimeoutMs)
+        : Number.POSITIVE_INFINITY;
+    const liveUpdates = createLiveUpdates({
+      provider,
+      store,
+      pubsub: collectedPubSub,
+      settings,
+      baselines,
+      // A replay publishes every stored snapshot; live ticks are coalesced.
+      maxUpdatesPerSecond: replay === undefined ? config.liveUpdatesPerSecond : Number.POSITIVE_INFINITY,
+      onPublished: (index) => metrics?.liveUpdatesPublished.inc({ index }),
+      onError: (index, error) => collectorLogger.warn({ index, err: error }, 'live update failed'),
+    });
+    const ownProviderHealth = () => provider.health?.() ?? { ready: true, problems: [] };
+    // Serving another process's collection (an API replica, a standby collector), its state is the relay's.
+    const providerHealth = () => (scale?.servesRelay() ? scale.relayHealth() : ownProviderHealth());
+    const sinkHealth = () => sinks.flatMap((s) => (s.health === undefined ? [] : [s.health()]));
+    const collectorStatus = () =>
+      scale?.servesRelay() ? [...scale.relayedStatus()] : replay === undefined && collects ? loop.status() : [];
+    const isResting = (index: IndexSymbol) =>
+      scale?.servesRelay()
+        ? (scale.relayedStatus().find((s) => s.index === index)?.resting ?? false)
+        : gate.isResting(index);
+    // In session or its pre-open, as the exchange (or simulated) clock says; not G6_COLLECT_OUTSIDE_HOURS.
+    const marketOpen = () =>
+      segments.some((segment) => {
+        const status = clock.status(segment, now());
+        return isTrading(status) || status.state === 'PRE_OPEN';
+      });
+    const health = () =>
+      evaluateHealth(collectorStatus(), now().getTime(), staleAfterMs, providerHealth(), sinkHealth(), marketOpen());
+    const watcher = createMarketStatusWatcher({
+      clock,
+      segments,
+      now,
+      ...(options.clockCheckMs === undefined ? {} : { maxCheckMs: options.clockCheckMs }),
+      onError: (error) => logger.error({ err: error }, 'market calendar cannot place the next session'),
+      onChange: (status) => {
+        warnUnknownMonths(status.segment, status.at);
+        provider.setMarketOpen?.(streamsWanted());
+        for (const state of MARKET_STATES) {
+          metrics?.marketState.set({ segment: status.segment, state }, state === status.state ? 1 : 0);
+        }
+        logger.info(
+          { segment: status.segment, state: status.state, tradingDay: status.tradingDay, clock: clock.mode },
+          'market status',
+        );
+        marketStatus.publish(status);
+      },
+    });
+    // Replicas share each key's rate budget through Redis; the relay's connections stay the relay's own.
+    const rateLimitRedis =
+      redis === null
+        ? null
+        : createRedisConnection({
+            url: redis.url,
+            name: `g6-${role.toLowerCase()}-rate-limits`,
+            logger: logger.child({ component: 'rate-limits' }),
+            now,
+          });
+    if (rateLimitRedis !== null) {
+      // Connected before the first request, so budgets are shared from the start; an unreachable Redis is
+      // retried in the background (each replica counts alone meanwhile).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        rateLimitRedis.connect().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 1_000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    const server = createServer({
+      ...(rateLimitRedis === null || redis === null
+        ? {}
+        : {
+            sharedBudget: {
+              redis: rateLimitRedis,
+              keyPrefix: relayKeys(redis.prefix).rateLimitPrefix,
+              onSharedChanged: (shared: boolean, error?: unknown) =>
+                shared
+                  ? logger.info('rate limits shared through redis again')
+                  : logger.warn(
+                      { err: error },
+                      'rate limits: redis unavailable, each replica counts on its own until it answers',
+                    ),
+            },
+          }),
+      schema,
+      createContext: createContextFactory({
+        store,
+        pubsub,
+        indices: config.indices,
+        analysis: settings,
+        history,
+        now,
+        marketClock: clock,
+        marketStatus,
+        serverInfo: {
+          version: readVersion(),
+          provider: provider.name,
+          startedAt,
+          collectionIntervalMs: config.collectionIntervalMs,
+          collectorStatus,
+          providerHealth,
+          staleAfterMs,
+          isResting,
+        },
+        historyUnavailableReason,
+      }),
+      logger,
+      registry: metrics?.registry ?? null,
+      health,
+      onWsConnectionsChanged: (delta) => metrics?.wsConnections.inc(delta),
+      fieldSuggestions: config.logLevel === 'debug' || config.logLevel === 'trace',
+      limits: config.api,
+      costSettings: { indices: config.indices.length, defaultStrikesAroundAtm: config.strikesAroundAtm },
+      onShed: () => metrics?.requestsShed.inc(),
+      // Live ticks put snapshots too, so a shared answer never outlives the data it was computed from.
+      dataVersion: () => store.version(),
+      onSharedAnswer: (outcome) => metrics?.sharedAnswers.inc({ outcome }),
+      onSubscriptionConflated: () => metrics?.wsEventsSkipped.inc(),
+      fanOutYieldTo: (maxWaitMs) => activity.whenIdle(maxWaitMs),
+      onSlowConsumer: () => metrics?.wsSlowConsumersClosed.inc(),
+    });
+    const monitor = createHealthMonitor({
+      intervalMs: config.healthIntervalMs,
+      evaluate: health,
+      logger: logger.child({ component: 'health' }),
+    });
+
+    const collection = {
+      start() {
+        if (replay === undefined) {
+          loop.start();
+        }
+        liveUpdates.start();
+      },
+      async stop() {
+        liveUpdates.stop();
+        await loop.stop();
+      },
+    };
+    if (redis === null) {
+      if (collects) {
+        collection.start();
+      }
+    } else {
+      scale = createScaleOut({
+        redis,
+        role,
+        indices: config.indices,
+        store,
+        pubsub,
+        collector: collects ? { ...collection, status: () => loop.status(), providerHealth: ownProviderHealth } : null,
+        now,
+        logger,
+        ...(metrics === null ? {} : { events: registerScaleOutMetrics(metrics.registry, role.toLowerCase()) }),
+      });
+      // A late replica loads the latest snapshots before it listens, so its first answer is current.
+      await scale.start();
+    }
+    const port = await server.start(config.port, config.host);
+    watcher.start();
+    monitor.start();
+
+    return {
+      port,
+      logger,
+      async stop() {
+        monitor.stop();
+        watcher.stop();
+        marketStatus.close();
+        await collection.stop();
+        await scale?.stop();
+        pubsub.close();
+        await server.stop();
+        rateLimitRedis?.disconnect();
+        await sink.close();
+        await provider.close();
+        await lock?.release();
+      },
+    };
   }
-  liveUpdates.start();
-  const port = await server.start(config.port, config.host);
-  watcher.start();
-  monitor.start();
+}
 
-  return {
-    port,
-    logger,
-    async stop() {
-      monitor.stop();
-      watcher.stop();
-      marketStatus.close();
-      liveUpdates.stop();
-      await loop.stop();
-      pubsub.close();
-      await server.stop();
-      await sink.close();
-      await provider.close();
-    },
-  };
+/** A URL with any password replaced, for logs. */
+function redactUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password !== '') {
+    url.password = '[Redacted]';
+  }
+  return url.toString();
 }
 
 /** `g6 keygen <name> [scope+scope]`: a new API key, and the G6_API_KEYS entry that admits it. */
@@ -618,9 +777,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   });
 
   let app: RunningApp;
+  let onFatal: (error: Error) => void = (error) => {
+    logger.fatal({ err: error }, 'fatal: exiting');
+    process.exit(1);
+  };
   try {
-    app = await startApp(config, logger, replay === undefined ? {} : { replay });
+    app = await startApp(config, logger, {
+      ...(replay === undefined ? {} : { replay }),
+      onFatal: (error) => onFatal(error),
+    });
   } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      // A usage error like a bad variable: the operator started a second writer on one directory.
+      logger.fatal({ dataDir: error.dataDir, holder: error.holder }, error.message);
+      process.stderr.write(`g6: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
     logger.fatal({ err: error }, 'start-up failed');
     process.exitCode = 1;
     return;
@@ -630,12 +803,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     {
       url: `http://${displayHost}:${app.port}/graphql`,
       port: app.port,
-      provider: replay !== undefined ? 'replay' : config.mockMode ? 'simulated' : 'kite',
+      provider:
+        replay !== undefined ? 'replay' : config.role === 'API' ? 'relay' : config.mockMode ? 'simulated' : 'kite',
       indices: config.indices,
       collectionIntervalSeconds: config.collectionIntervalMs / 1000,
       csv: config.csvEnabled ? resolve(config.dataDir, 'csv') : false,
       influx: config.influx === null ? false : config.influx.url,
       metrics: config.metricsEnabled,
+      role: config.role.toLowerCase(),
+      redis: config.redis === null ? false : redactUrl(config.redis.url),
     },
     `G6 server ready: GraphiQL at http://${displayHost}:${app.port}/graphql`,
   );
@@ -660,6 +836,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  onFatal = (error) => {
+    logger.fatal({ err: error }, 'fatal: shutting down');
+    process.exitCode = 1;
+    shutdown('SIGTERM');
+  };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -34,6 +34,8 @@ export interface GraphQLContext {
   readonly analysis: AnalysisSettings;
   /** Reads of the CSV store, batched and cached per operation; null when CSV storage is off. */
   readonly history: HistoryLoaders | null;
+  /** Said with HISTORY_UNAVAILABLE when `history` is null. */
+  readonly historyUnavailableReason?: string;
   /** The server's clock (the providers'): freshness and market status are judged at this instant. */
   readonly now: () => Date;
   /** The market's session clock (exchange calendar, or the simulated market's own). */

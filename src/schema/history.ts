@@ -112,10 +112,9 @@ const badInput = (message: string, argument: string) =>
 function requireHistory(ctx: GraphQLContext): HistoryLoaders {
   if (ctx.history === null) {
     throw new GraphQLError(
-      'history is read from the CSV store, which this server does not keep (G6_ENABLE_CSV=false)',
-      {
-        extensions: { code: ERROR_CODES.HISTORY_UNAVAILABLE },
-      },
+      ctx.historyUnavailableReason ??
+        'history is read from the CSV store, which this server does not keep (G6_ENABLE_CSV=false)',
+      { extensions: { code: ERROR_CODES.HISTORY_UNAVAILABLE } },
     );
   }
   return ctx.history;

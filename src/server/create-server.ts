@@ -20,7 +20,12 @@ import { useErrorCodes } from './error-codes.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql-default-query.ts';
 import { useGraphqlWs } from './graphql-ws-server.ts';
 import { useJsonErrors, useRequestParseErrors } from './json-errors.ts';
-import { createCostBudget, DEFAULT_OPERATION_LIMITS, useOperationLimits } from './operation-limits.ts';
+import {
+  createCostBudget,
+  DEFAULT_OPERATION_LIMITS,
+  type SharedBudgetStore,
+  useOperationLimits,
+} from './operation-limits.ts';
 import type { CostSettings } from './query-cost.ts';
 import { createResponseCache } from './response-cache.ts';
 import { createSharedHttpAnswers, type SharedOutcome } from './shared-http-answers.ts';
@@ -70,6 +75,8 @@ export interface ServerOptions {
    * on), so serving yields to collection instead of stretching its cycles.
    */
   readonly fanOutYieldTo?: (maxWaitMs: number) => Promise<void> | undefined;
+  /** Rate-limit counters shared across replicas (Redis); per process without it. */
+  readonly sharedBudget?: SharedBudgetStore;
 }
 
 const DEFAULT_API_LIMITS: ApiLimits = {
@@ -126,7 +133,7 @@ export function createServer(options: ServerOptions): G6Server {
   const limits = options.limits ?? DEFAULT_API_LIMITS;
   const costSettings = options.costSettings ?? { indices: 5, defaultStrikesAroundAtm: 30 };
   let inFlight = 0;
-  const budget = createCostBudget(limits.operation.costPerMinute);
+  const budget = createCostBudget(limits.operation.costPerMinute, options.sharedBudget);
   // HTTP operations carry yoga's `request` (and Node's `req`); WebSocket ones the principal set at connect.
   const clientOf = (contextValue: unknown): string => {
     const context = contextValue as {

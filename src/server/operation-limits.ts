@@ -9,7 +9,8 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { type CostSettings, estimateOperationCost } from './query-cost.ts';
 
 /** Static per-document caps and the work budget of one operation. */
@@ -108,20 +109,70 @@ export interface CostBudget {
   charge(client: string, units: number): Promise<GraphQLError | null>;
 }
 
+/** Where budgets are shared across API replicas (G6_REDIS_URL). */
+export interface SharedBudgetStore {
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  /** Told when the shared store fails (per-replica limits from then) and when it answers again. */
+  readonly onSharedChanged: (shared: boolean, error?: unknown) => void;
+  /** Monotonic milliseconds, for the retry pause. */
+  readonly nowMs?: () => number;
+}
+
+/** After the shared store fails, budgets stay per replica this long before Redis is tried again. */
+const SHARED_RETRY_MS = 5_000;
+
 /**
  * One budget per client per minute, in the same units as the per-operation cost (GitHub's and Shopify's
- * model); in memory per process: the Redis store comes with the scale-out. Shared by executed and shared
- * (cached) answers, so a cached answer costs what an executed one does.
+ * model). Shared by executed and shared (cached) answers, so a cached answer costs what an executed one
+ * does. With a shared store the counters live in Redis (rate-limiter-flexible's Redis store), so a key's
+ * budget holds across replicas; while Redis fails, each replica counts on its own (an outage must not
+ * refuse or stall requests: a stopped Redis would hold each one for the command timeout) and tries
+ * Redis again after SHARED_RETRY_MS.
  */
-export function createCostBudget(costPerMinute: number): CostBudget {
-  const budget = costPerMinute > 0 ? new RateLimiterMemory({ points: costPerMinute, duration: 60 }) : null;
+export function createCostBudget(costPerMinute: number, store?: SharedBudgetStore): CostBudget {
+  const local = costPerMinute > 0 ? new RateLimiterMemory({ points: costPerMinute, duration: 60 }) : null;
+  const shared =
+    costPerMinute > 0 && store !== undefined
+      ? new RateLimiterRedis({
+          storeClient: store.redis,
+          keyPrefix: store.keyPrefix,
+          points: costPerMinute,
+          duration: 60,
+          rejectIfRedisNotReady: true,
+        })
+      : null;
+  const nowMs = store?.nowMs ?? (() => performance.now());
+  let sharedFailedAt: number | null = null;
+  const consume = async (client: string, units: number) => {
+    if (shared === null || (sharedFailedAt !== null && nowMs() - sharedFailedAt < SHARED_RETRY_MS)) {
+      return local?.consume(client, units);
+    }
+    try {
+      const result = await shared.consume(client, units);
+      if (sharedFailedAt !== null) {
+        sharedFailedAt = null;
+        store?.onSharedChanged(true);
+      }
+      return result;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        throw rejection;
+      }
+      if (sharedFailedAt === null) {
+        store?.onSharedChanged(false, rejection);
+      }
+      sharedFailedAt = nowMs();
+      return local?.consume(client, units);
+    }
+  };
   return {
     async charge(client, units) {
-      if (budget === null) {
+      if (local === null) {
         return null;
       }
       try {
-        await budget.consume(client, units);
+        await consume(client, units);
         return null;
       } catch (rejection) {
         if (!(rejection instanceof RateLimiterRes)) {

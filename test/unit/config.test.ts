@@ -59,6 +59,36 @@ describe('loadConfig', () => {
     expect(errors.find((e) => e.startsWith('G6_MAX_WORKERS='))).toMatch(/from 1 to 64/);
   });
 
+  it('reads the role and the Redis settings; collector and api need G6_REDIS_URL; the URL is never echoed', () => {
+    const result = loadConfig(
+      { G6_ROLE: 'API', G6_REDIS_URL: 'redis://:pw@127.0.0.1:6379', G6_REDIS_PREFIX: 'desk1' },
+      [],
+    );
+    expect(result.kind).toBe('config');
+    if (result.kind === 'config') {
+      expect(result.config.role).toBe('API');
+      expect(result.config.redis).toEqual({
+        url: 'redis://:pw@127.0.0.1:6379',
+        prefix: 'desk1',
+        leaseTtlMs: 5000,
+        heartbeatMs: 1000,
+      });
+    }
+    const flagWins = loadConfig({ G6_ROLE: 'api', G6_REDIS_URL: 'redis://localhost' }, ['--role', 'collector']);
+    expect(flagWins.kind === 'config' && flagWins.config.role).toBe('COLLECTOR');
+    const plain = loadConfig({}, []);
+    expect(plain.kind === 'config' && [plain.config.role, plain.config.redis]).toEqual(['ALL', null]);
+
+    expect(expectInvalid({ G6_ROLE: 'api' })).toEqual([
+      'G6_REDIS_URL: required by G6_ROLE=api (the Redis the collector publishes to, e.g. redis://localhost:6379)',
+    ]);
+    expect(expectInvalid({}, ['--role', 'writer'])[0]).toBe('--role "writer": expected all, collector or api');
+    expect(expectInvalid({ G6_ROLE: 'both' })[0]).toMatch(/^G6_ROLE="both": expected all, collector or api/);
+    const badUrl = expectInvalid({ G6_REDIS_URL: 'http://:secret@host' });
+    expect(badUrl[0]).toMatch(/^G6_REDIS_URL=\[Redacted\]: expected a URL starting redis:\/\/ or rediss:\/\//);
+    expect(badUrl.join()).not.toContain('secret');
+  });
+
   it('rejects unknown flags and a bad --port', () => {
     expect(expectInvalid({}, ['--verbose'])[0]).toMatch(/command line: .*--verbose/);
     expect(expectInvalid({}, ['--port=99999'])[0]).toMatch(/--port "99999": expected a whole number from 0 to 65535/);
