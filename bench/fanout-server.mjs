@@ -14,6 +14,8 @@ const distUrl = process.env.G6_BENCH_DIST
 const { loadConfig } = await import(new URL('config.js', distUrl));
 const { createLogger } = await import(new URL('logger.js', distUrl));
 const { startApp } = await import(new URL('main.js', distUrl));
+// Milliseconds since this process started: module loading done, then listening (sent with `ready`).
+const importedMs = performance.now();
 
 const loaded = loadConfig(process.env, []);
 if (loaded.kind !== 'config') {
@@ -52,4 +54,4 @@ process.on('message', (message) => {
 // The parent went away (crash, Ctrl-C): never outlive it.
 process.on('disconnect', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
-process.send({ type: 'ready', port: app.port, pid: process.pid });
+process.send({ type: 'ready', port: app.port, pid: process.pid, importedMs, readyMs: performance.now() });

@@ -389,6 +389,9 @@ const queryThroughput = await measureQueryThroughput();
 const { measureSubscriptionFanOut } = await import('./subscription-fanout.mjs');
 const subscriptionFanOut = await measureSubscriptionFanOut();
 
+const { measureScaleOut } = await import('./scale-out.mjs');
+const scaleOut = await measureScaleOut();
+
 const greeksPerSecond = N / (batchMs / 1000);
 const results = {
   generatedAt: new Date().toISOString(),
@@ -434,6 +437,7 @@ const results = {
   tickToSubscriber: tickLatency,
   queryThroughput,
   subscriptionFanOut,
+  scaleOut,
   g61Published: G61,
 };
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

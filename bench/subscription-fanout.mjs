@@ -71,9 +71,9 @@ const CLK_TCK = (() => {
   }
 })();
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A timer for Promise.race deadlines that does not keep the process alive once the race is decided. */
-const deadline = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value).unref());
+export const deadline = (ms, value) => new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 // Date.now(), the clock the server stamps snapshots with (performance.timeOrigin + now() drifts from it).
 const nowEpochMs = () => Date.now();
 
@@ -81,7 +81,7 @@ function percentile(sorted, p) {
   return sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-function stats(values) {
+export function stats(values) {
   const sorted = Float64Array.from(values).sort();
   return {
     samples: sorted.length,
@@ -91,9 +91,10 @@ function stats(values) {
   };
 }
 
-const round = (x, digits = 2) => (x === null || x === undefined ? x : Math.round(x * 10 ** digits) / 10 ** digits);
+export const round = (x, digits = 2) =>
+  x === null || x === undefined ? x : Math.round(x * 10 ** digits) / 10 ** digits;
 
-function openFileLimit() {
+export function openFileLimit() {
   const line = readFileSync('/proc/self/limits', 'utf8')
     .split('\n')
     .find((l) => l.startsWith('Max open files'));
@@ -101,13 +102,13 @@ function openFileLimit() {
 }
 
 /** utime + stime of a process, seconds. */
-function cpuSeconds(pid) {
+export function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-function rssMiB(pid) {
+export function rssMiB(pid) {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith('VmRSS:'));
@@ -125,9 +126,49 @@ function metricSum(text, name) {
   return total;
 }
 
-async function scrape(port) {
+/** Cumulative bucket counts of one phase of g6_ws_fanout_seconds, by upper bound (le), plus sum and count. */
+function fanOutHistogram(text, phase) {
+  const buckets = new Map();
+  let sum = 0;
+  let count = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('g6_ws_fanout_seconds') || !line.includes(`phase="${phase}"`)) {
+      continue;
+    }
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('g6_ws_fanout_seconds_bucket')) {
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      buckets.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), value);
+    } else if (line.startsWith('g6_ws_fanout_seconds_sum')) {
+      sum = value;
+    } else if (line.startsWith('g6_ws_fanout_seconds_count')) {
+      count = value;
+    }
+  }
+  return { buckets, sum, count };
+}
+
+/** The server's own fan-out time over a window: mean and the bucket bound holding the 99th percentile. */
+export function fanOutBetween(a, b) {
+  const count = b.count - a.count;
+  if (count <= 0) {
+    return null;
+  }
+  let p99UpToMs = null;
+  for (const [le, cumulative] of [...b.buckets].sort((x, y) => x[0] - y[0])) {
+    if (cumulative - (a.buckets.get(le) ?? 0) >= 0.99 * count) {
+      p99UpToMs = le * 1000;
+      break;
+    }
+  }
+  return { events: count, meanMs: round(((b.sum - a.sum) / count) * 1000), p99AtMostMs: p99UpToMs };
+}
+
+export async function scrape(port) {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return {
+    fanOutWriting: fanOutHistogram(text, 'writing'),
+    fanOutWaiting: fanOutHistogram(text, 'waiting'),
     collectSum: metricSum(text, 'g6_collect_duration_seconds_sum'),
     collectCount: metricSum(text, 'g6_collect_duration_seconds_count'),
     conflated: metricSum(text, 'g6_subscription_events_conflated_total'),
@@ -154,10 +195,15 @@ function between(a, b) {
     collectFailures: b.metrics.collectFailures - a.metrics.collectFailures,
     eventsConflated: b.metrics.conflated - a.metrics.conflated,
     slowConsumersClosed: b.metrics.slowClosed - a.metrics.slowClosed,
+    serverFanOutPerEvent: {
+      note: 'g6_ws_fanout_seconds: first to last socket write in the server (writing), after waiting for a collection in progress (waiting)',
+      writing: fanOutBetween(a.metrics.fanOutWriting, b.metrics.fanOutWriting),
+      waiting: fanOutBetween(a.metrics.fanOutWaiting, b.metrics.fanOutWaiting),
+    },
   };
 }
 
-async function startServer(env, cpuProfDir) {
+export async function startServer(env, cpuProfDir) {
   const dataDir = mkdtempSync(join(tmpdir(), 'g6-bench-fanout-'));
   const child = fork(SERVER_SCRIPT, [], {
     env: {
@@ -191,6 +237,8 @@ async function startServer(env, cpuProfDir) {
   }
   return {
     port: ready.port,
+    importedMs: ready.importedMs,
+    readyMs: ready.readyMs,
     pid: child.pid,
     usage(gc = false) {
       return Promise.race([
@@ -224,7 +272,7 @@ async function startServer(env, cpuProfDir) {
 }
 
 /** Waits until the server has a NIFTY snapshot (the subscriptions' first event needs one). */
-async function untilFirstSnapshot(port, key) {
+export async function untilFirstSnapshot(port, key) {
   const until = performance.now() + 30_000;
   while (performance.now() < until) {
     try {
@@ -249,7 +297,7 @@ async function untilFirstSnapshot(port, key) {
  * One subscriber: a raw graphql-transport-ws socket. `onEvent(sub, seq, timestampMs, receivedAtMs, bytes)`
  * for each `next`. Resolves when the subscription's first event arrived.
  */
-function subscribe(url, key, query, state) {
+export function subscribe(url, key, query, state) {
   return new Promise((resolve) => {
     const sub = { ws: null, lastSeq: -1, gaps: 0, outOfOrder: 0, windowMask: 0, closed: null, ackedAt: null };
     state.subscribers.push(sub);
@@ -319,7 +367,7 @@ function subscribe(url, key, query, state) {
   });
 }
 
-async function closeAll(subscribers) {
+export async function closeAll(subscribers) {
   const open = subscribers.filter((s) => s.closed === null && s.ws.readyState !== WebSocket.CLOSED);
   const closed = Promise.all(open.map((s) => new Promise((resolve) => s.ws.once('close', resolve))));
   for (const s of open) {
@@ -531,7 +579,7 @@ async function runScenario(scenario, key, cpuProfDir) {
   return result;
 }
 
-function mapRound(o) {
+export function mapRound(o) {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
 }
 

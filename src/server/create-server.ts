@@ -6,7 +6,7 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema
 import type { OperationResult } from 'graphql-ws';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { Gauge, type Registry } from 'prom-client';
+import { Gauge, Histogram, type Registry } from 'prom-client';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
@@ -307,7 +307,21 @@ export function createServer(options: ServerOptions): G6Server {
   };
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
+  const fanOut =
+    options.registry === null
+      ? null
+      : new Histogram({
+          name: 'g6_ws_fanout_seconds',
+          help: 'Per event and subscription group: waiting for collection to finish (phase=waiting), then from the first socket write to the last (phase=writing)',
+          labelNames: ['phase'],
+          buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+          registers: [options.registry],
+        });
   const groups = createSubscriptionGroups({
+    onFannedOut: (_members, waitedMs, writingMs) => {
+      fanOut?.observe({ phase: 'waiting' }, waitedMs / 1000);
+      fanOut?.observe({ phase: 'writing' }, writingMs / 1000);
+    },
     ...(options.onSubscriptionConflated === undefined ? {} : { onConflated: options.onSubscriptionConflated }),
     ...(options.fanOutYieldTo === undefined ? {} : { yieldTo: options.fanOutYieldTo }),
   });

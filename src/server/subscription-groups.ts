@@ -25,6 +25,11 @@ export interface SubscriptionGroupsHooks {
    * everyone alike, so the spread between members does not grow.
    */
   yieldTo?(maxWaitMs: number): Promise<void> | undefined;
+  /**
+   * One event of a group went out: how long it waited on `yieldTo`, then from the first socket write to
+   * the last (the server's own share of the spread between a group's first and last subscriber).
+   */
+  onFannedOut?(members: number, waitedMs: number, writingMs: number): void;
 }
 
 export interface SubscriptionGroups {
@@ -144,21 +149,26 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
           const leftMs = yieldsEndMs - performance.now();
           return leftMs > 0 ? hooks.yieldTo?.(leftMs) : undefined;
         };
+        const readyAt = performance.now();
         const first = priority();
         if (first !== undefined) {
           await first;
         }
-        let sliceEndsMs = performance.now() + WRITE_SLICE_MS;
+        const writingFrom = performance.now();
+        let sliceEndsMs = writingFrom + WRITE_SLICE_MS;
+        let written = 0;
         for (const member of [...group.members]) {
           if (!member.active) {
             continue;
           }
           write(member, payload);
+          written += 1;
           if (performance.now() >= sliceEndsMs) {
             await (priority() ?? yieldToEventLoop());
             sliceEndsMs = performance.now() + WRITE_SLICE_MS;
           }
         }
+        hooks.onFannedOut?.(written, writingFrom - readyAt, performance.now() - writingFrom);
       }
     } catch (error) {
       failure = { error };
