@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   closeAll,
   cpuSeconds,
+  createDeliveryState,
   fanOutBetween,
   mapRound,
   openFileLimit,
@@ -167,40 +168,7 @@ function baseEnv(key) {
 
 /** Connects `count` subscribers to each port in turn and measures EVENTS events across all of them. */
 async function measureDelivery(ports, perPort, key, processes) {
-  const state = {
-    subscribers: [],
-    windowStart: Number.POSITIVE_INFINITY,
-    receipts: new Map(),
-    latencies: [],
-    unparsed: 0,
-    otherMessages: 0,
-    socketErrors: 0,
-    unexpectedCloses: 0,
-    tearingDown: false,
-    firstProblem: null,
-    eventBytes: null,
-    firstEventHasErrors: null,
-    onEvent(sub, seq, timestampMs, receivedAt) {
-      if (sub.lastSeq >= 0 && seq > sub.lastSeq + 1) {
-        sub.gaps += seq - sub.lastSeq - 1;
-      } else if (seq <= sub.lastSeq) {
-        sub.outOfOrder += 1;
-      }
-      sub.lastSeq = Math.max(sub.lastSeq, seq);
-      const k = seq - state.windowStart;
-      if (k >= 0 && k < EVENTS) {
-        let r = state.receipts.get(seq);
-        if (r === undefined) {
-          r = { first: receivedAt, last: receivedAt, count: 0, timestampMs };
-          state.receipts.set(seq, r);
-        }
-        r.first = Math.min(r.first, receivedAt);
-        r.last = Math.max(r.last, receivedAt);
-        r.count += 1;
-        state.latencies.push(receivedAt - timestampMs);
-      }
-    },
-  };
+  const state = createDeliveryState(EVENTS);
   try {
     const connectStarted = performance.now();
     for (const port of ports) {

@@ -367,6 +367,50 @@ export function subscribe(url, key, query, state) {
   });
 }
 
+/**
+ * What the subscribers of one measurement share: per-subscriber seq bookkeeping (gaps, order) and, for
+ * the `events` seqs from `windowStart`, first and last receipt and every latency from the snapshot's own
+ * timestamp. `subscribe` reports into it.
+ */
+export function createDeliveryState(events) {
+  const state = {
+    subscribers: [],
+    windowStart: Number.POSITIVE_INFINITY,
+    receipts: new Map(),
+    latencies: [],
+    unparsed: 0,
+    otherMessages: 0,
+    socketErrors: 0,
+    unexpectedCloses: 0,
+    tearingDown: false,
+    firstProblem: null,
+    eventBytes: null,
+    firstEventHasErrors: null,
+    onEvent(sub, seq, timestampMs, receivedAt) {
+      if (sub.lastSeq >= 0 && seq > sub.lastSeq + 1) {
+        sub.gaps += seq - sub.lastSeq - 1;
+      } else if (seq <= sub.lastSeq) {
+        sub.outOfOrder += 1;
+      }
+      sub.lastSeq = Math.max(sub.lastSeq, seq);
+      const k = seq - state.windowStart;
+      if (k >= 0 && k < events) {
+        sub.windowMask |= 1 << k;
+        let r = state.receipts.get(seq);
+        if (r === undefined) {
+          r = { first: receivedAt, last: receivedAt, count: 0, timestampMs };
+          state.receipts.set(seq, r);
+        }
+        r.first = Math.min(r.first, receivedAt);
+        r.last = Math.max(r.last, receivedAt);
+        r.count += 1;
+        state.latencies.push(receivedAt - timestampMs);
+      }
+    },
+  };
+  return state;
+}
+
 export async function closeAll(subscribers) {
   const open = subscribers.filter((s) => s.closed === null && s.ws.readyState !== WebSocket.CLOSED);
   const closed = Promise.all(open.map((s) => new Promise((resolve) => s.ws.once('close', resolve))));
@@ -404,41 +448,7 @@ async function runScenario(scenario, key, cpuProfDir) {
     },
     cpuProfDir,
   );
-  const state = {
-    subscribers: [],
-    windowStart: Number.POSITIVE_INFINITY,
-    receipts: new Map(),
-    latencies: [],
-    unparsed: 0,
-    otherMessages: 0,
-    socketErrors: 0,
-    unexpectedCloses: 0,
-    tearingDown: false,
-    firstProblem: null,
-    eventBytes: null,
-    firstEventHasErrors: null,
-    onEvent(sub, seq, timestampMs, receivedAt) {
-      if (sub.lastSeq >= 0 && seq > sub.lastSeq + 1) {
-        sub.gaps += seq - sub.lastSeq - 1;
-      } else if (seq <= sub.lastSeq) {
-        sub.outOfOrder += 1;
-      }
-      sub.lastSeq = Math.max(sub.lastSeq, seq);
-      const k = seq - state.windowStart;
-      if (k >= 0 && k < EVENTS) {
-        sub.windowMask |= 1 << k;
-        let r = state.receipts.get(seq);
-        if (r === undefined) {
-          r = { first: receivedAt, last: receivedAt, count: 0, timestampMs };
-          state.receipts.set(seq, r);
-        }
-        r.first = Math.min(r.first, receivedAt);
-        r.last = Math.max(r.last, receivedAt);
-        r.count += 1;
-        state.latencies.push(receivedAt - timestampMs);
-      }
-    },
-  };
+  const state = createDeliveryState(EVENTS);
   const result = { subscribers: scenario.subscribers, query: scenario.query, loadAverageAtStart: loadavg() };
   const phases = { started: performance.now() };
   result.serverStartSeconds = round((phases.started - spawnedAt) / 1000);
