@@ -55,6 +55,8 @@ export interface Config {
   readonly role: Role;
   /** G6_REDIS_URL and its settings; null runs without Redis (role ALL only). */
   readonly redis: RedisConfig | null;
+  /** G6_SHUTDOWN_TIMEOUT: longest a SIGTERM/SIGINT shutdown may take before the process exits 1. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export type Role = 'ALL' | 'COLLECTOR' | 'API';
@@ -295,6 +297,7 @@ const ENV_SCHEMA = z.object({
     .optional(),
   G6_REDIS_LEASE_TTL: seconds(0.3, 300).optional(),
   G6_REDIS_HEARTBEAT: seconds(0.1, 60).optional(),
+  G6_SHUTDOWN_TIMEOUT: seconds(0.5, 600).optional(),
   G6_CORS_ORIGINS: z
     .string()
     .transform((text) =>
@@ -331,6 +334,7 @@ Options:
   --debug        debug logging (same as G6_DEBUG=true)
   --port <n>     HTTP port (same as G6_PORT; 0 picks a free port)
   --role <r>     all (default), collector or api (same as G6_ROLE; collector and api need G6_REDIS_URL)
+  --version      print the version
   --help         show this text
 
 Configuration is read from the environment; see the README's configuration table.
@@ -573,6 +577,7 @@ export function loadConfig(
         responseCacheMaxBytes: e.G6_RESPONSE_CACHE_MAX_BYTES ?? 64 * 1024 * 1024,
       }),
       role,
+      shutdownTimeoutMs: Math.round((e.G6_SHUTDOWN_TIMEOUT ?? 10) * 1000),
       redis:
         e.G6_REDIS_URL === undefined
           ? null

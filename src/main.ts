@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +28,7 @@ import {
 import { evaluateHealth } from './health.ts';
 import { createHealthMonitor } from './health-monitor.ts';
 import { createCsvHistory } from './history/csv-history.ts';
+import { Lifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { createMetrics } from './metrics.ts';
@@ -52,7 +54,10 @@ import { createSnapshotStore } from './store/snapshot-store.ts';
 export interface RunningApp {
   readonly port: number;
   readonly logger: Logger;
+  /** Stops every part in reverse start order, carrying on past failures (then throws StopFailedError). */
   stop(): Promise<void>;
+  /** The part stopping now and those left: what a shutdown deadline names. */
+  stopProgress(): { current: string | null; remaining: readonly string[] };
 }
 
 function readVersion(): string {
@@ -290,14 +295,15 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       'data directory lock taken over from a dead holder',
     );
   }
-  try {
-    return await assemble();
-  } catch (error) {
-    await lock?.release().catch(() => undefined);
-    throw error;
+  const life = new Lifecycle();
+  if (lock !== null) {
+    life.started('data directory lock', () => lock.release());
   }
+  return life.run(assemble);
 
   async function assemble(): Promise<RunningApp> {
+    // Set first when stopping: /ready turns 503 before anything else stops.
+    let draining = false;
     const provider = !collects
       ? RELAY_ONLY_PROVIDER
       : replay === undefined
@@ -364,14 +370,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     // Streams follow the session, not the collection: shut at the close (the closing snapshot needs only
     // REST) and while a closed start takes its one snapshot, open from the pre-open.
     const streamsWanted = () => config.indices.some((index) => gate.inSession(index));
-    provider.setMarketOpen?.(streamsWanted());
-    await provider.start?.();
 
     // A replay re-reads the store; writing it back would only duplicate what is there.
     const sinks = replay === undefined && collects ? createSinks(config, logger, metrics, now) : [];
-    for (const started of sinks) {
-      await started.start?.();
-    }
     const sink = createFanOutSink(sinks);
     const baselines = new DayBaselines();
     const activity = createCollectionActivity();
@@ -491,8 +492,17 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         const status = clock.status(segment, now());
         return isTrading(status) || status.state === 'PRE_OPEN';
       });
-    const health = () =>
-      evaluateHealth(collectorStatus(), now().getTime(), staleAfterMs, providerHealth(), sinkHealth(), marketOpen());
+    const health = () => {
+      const report = evaluateHealth(
+        collectorStatus(),
+        now().getTime(),
+        staleAfterMs,
+        providerHealth(),
+        sinkHealth(),
+        marketOpen(),
+      );
+      return draining ? { ...report, ready: false, problems: ['shutting down', ...report.problems] } : report;
+    };
     const watcher = createMarketStatusWatcher({
       clock,
       segments,
@@ -523,6 +533,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
             now,
           });
     if (rateLimitRedis !== null) {
+      life.started('rate-limit redis', () => rateLimitRedis.disconnect());
       // Connected before the first request, so budgets are shared from the start; an unreachable Redis is
       // retried in the background (each replica counts alone meanwhile).
       let timer: NodeJS.Timeout | undefined;
@@ -605,12 +616,8 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         await loop.stop();
       },
     };
-    if (redis === null) {
-      if (collects) {
-        collection.start();
-      }
-    } else {
-      scale = createScaleOut({
+    if (redis !== null) {
+      const relay = createScaleOut({
         redis,
         role,
         indices: config.indices,
@@ -622,28 +629,63 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         ...(metrics === null ? {} : { events: registerScaleOutMetrics(metrics.registry, role.toLowerCase()) }),
       });
       // A late replica loads the latest snapshots before it listens, so its first answer is current.
-      await scale.start();
+      await life.start(
+        'redis relay',
+        () => relay.start(),
+        () => relay.stop(),
+      );
+      scale = relay;
     }
-    const port = await server.start(config.port, config.host);
+    life.started('subscriptions', () => pubsub.close());
+    // Bound before anything is collected or written: a port in use ends start-up here, with nothing to undo
+    // but the lock (and the relay's connections).
+    const port = await life.start(
+      `http server on ${config.host}:${config.port}`,
+      () => server.start(config.port, config.host),
+      () => server.stop(),
+    );
+    provider.setMarketOpen?.(streamsWanted());
+    await life.start(
+      `provider ${provider.name}`,
+      () => provider.start?.(),
+      () => provider.close(),
+    );
+    for (const part of sinks) {
+      await life.start(
+        `sink ${part.name}`,
+        () => part.start?.(),
+        () => part.close(),
+      );
+    }
     watcher.start();
+    life.started('market status watcher', () => {
+      watcher.stop();
+      marketStatus.close();
+    });
     monitor.start();
+    life.started('health monitor', () => monitor.stop());
+    // Stopped before the sinks flush: clients get 1001 and requests in flight finish, then storage closes.
+    life.started('clients (WebSockets and HTTP requests)', () => server.stop());
+    if (scale !== null && collects) {
+      const relay = scale;
+      await life.start(
+        'collector lease and collection',
+        () => relay.startLease(),
+        () => relay.stopLease(),
+      );
+    } else if (collects) {
+      collection.start();
+      life.started('collection', () => collection.stop());
+    }
+    life.started('readiness', () => {
+      draining = true;
+    });
 
     return {
       port,
       logger,
-      async stop() {
-        monitor.stop();
-        watcher.stop();
-        marketStatus.close();
-        await collection.stop();
-        await scale?.stop();
-        pubsub.close();
-        await server.stop();
-        rateLimitRedis?.disconnect();
-        await sink.close();
-        await provider.close();
-        await lock?.release();
-      },
+      stop: () => life.stop(),
+      stopProgress: () => life.progress(),
     };
   }
 }
@@ -742,6 +784,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     });
     return;
   }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    process.stdout.write(`g6 ${readVersion()}\n`);
+    return;
+  }
   if (argv[0] === 'keygen') {
     process.exitCode = runKeygen(argv.slice(1));
     return;
@@ -772,16 +818,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const { config } = result;
   const logger = createLogger(config);
-  process.on('unhandledRejection', (reason) => {
-    logger.fatal({ err: reason }, 'unhandled promise rejection');
-    process.exit(1);
-  });
-
-  let app: RunningApp;
+  let app: RunningApp | null = null;
   let onFatal: (error: Error) => void = (error) => {
     logger.fatal({ err: error }, 'fatal: exiting');
+    logger.flush();
     process.exit(1);
   };
+  // A crash is logged with its error, then the same bounded shutdown as a signal (exit 1).
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    onFatal(error);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    onFatal(reason instanceof Error ? reason : new Error(String(reason)));
+  });
   try {
     app = await startApp(config, logger, {
       ...(replay === undefined ? {} : { replay }),
@@ -795,15 +846,24 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       process.exitCode = 2;
       return;
     }
-    logger.fatal({ err: error }, 'start-up failed');
+    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    const message = inUse
+      ? `start-up failed: port ${config.port} on ${config.host} is in use (G6_PORT / --port); nothing was collected`
+      : 'start-up failed';
+    logger.fatal({ err: error, unwound: (error as { unwound?: unknown }).unwound }, message);
+    if (inUse) {
+      process.stderr.write(`g6: ${message}\n`);
+    }
+    logger.flush();
     process.exitCode = 1;
     return;
   }
+  const running = app;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   logger.info(
     {
-      url: `http://${displayHost}:${app.port}/graphql`,
-      port: app.port,
+      url: `http://${displayHost}:${running.port}/graphql`,
+      port: running.port,
       provider:
         replay !== undefined ? 'replay' : config.role === 'API' ? 'relay' : config.mockMode ? 'simulated' : 'kite',
       indices: config.indices,
@@ -814,33 +874,49 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       role: config.role.toLowerCase(),
       redis: config.redis === null ? false : redactUrl(config.redis.url),
     },
-    `G6 server ready: GraphiQL at http://${displayHost}:${app.port}/graphql`,
+    `G6 server ready: GraphiQL at http://${displayHost}:${running.port}/graphql`,
   );
 
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: NodeJS.Signals, exitCode = 0) => {
     if (stopping) {
-      return;
+      // A second signal: the operator does not want to wait.
+      logger.warn({ signal, stopping: running.stopProgress() }, 'second signal: exiting now');
+      logger.flush();
+      process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    app
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    const deadline = setTimeout(() => {
+      const { current, remaining } = running.stopProgress();
+      logger.error(
+        { stopping: current, notStopped: remaining, timeoutMs: config.shutdownTimeoutMs },
+        `shutdown did not finish within G6_SHUTDOWN_TIMEOUT (${config.shutdownTimeoutMs / 1000} s): still stopping ${current ?? 'nothing'}`,
+      );
+      logger.flush();
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    running
       .stop()
       .then(() => {
         logger.info('stopped');
-        logger.flush();
+        return exitCode;
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exitCode = 1;
+        return 1;
+      })
+      .then((code) => {
+        clearTimeout(deadline);
+        logger.flush();
+        process.exit(code);
       });
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   onFatal = (error) => {
     logger.fatal({ err: error }, 'fatal: shutting down');
-    process.exitCode = 1;
-    shutdown('SIGTERM');
+    shutdown('SIGTERM', 1);
   };
 }
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { processesOfRun, TEST_RUN_VARIABLE } from './helpers/leftovers.ts';
 
 /**
@@ -16,6 +16,8 @@ export default function setup(): () => void {
   if (!existsSync('dist/main.js')) {
     throw new Error('build did not produce dist/main.js');
   }
+  // As `npm run build` does: the bin entry runs as ./dist/main.js (its shebang) and through npx.
+  chmodSync('dist/main.js', 0o755);
   const runId = randomUUID();
   process.env[TEST_RUN_VARIABLE] = runId;
   return () => {

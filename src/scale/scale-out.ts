@@ -29,8 +29,12 @@ export interface ScaleOutEvents extends RelayFeedEvents, RelayPublisherEvents {
 export interface ScaleOut {
   /** Sends a snapshot this process collected to the replicas (no-op unless this process collects). */
   relay(snapshot: IndexSnapshot): void;
-  /** API: starts the feed. Collector: joins the lease race; collection starts when (and if) it wins. */
+  /** Starts the feed (and loads the latest snapshots): every role serves the relay until it collects. */
   start(): Promise<void>;
+  /** Collector: joins the lease race; collection starts when (and if) it wins. */
+  startLease(): Promise<void>;
+  /** Stops collecting (if holding the lease), sends what is pending, then releases the lease. */
+  stopLease(): Promise<void>;
   /** True while this process serves what another process collects (an API replica, or a standby). */
   servesRelay(): boolean;
   relayHealth(): ProviderHealth;
@@ -76,6 +80,7 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
   let feed: RelayFeed | null = null;
   let publisher: RelayPublisher | null = null;
   let lease: CollectorLease | null = null;
+  let leaseStopping = false;
   const commands = collector === null ? null : connection('commands');
 
   const startFeed = async (loadWithinMs: number) => {
@@ -107,6 +112,8 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
     },
     async start() {
       await startFeed(options.loadWithinMs ?? 1_000);
+    },
+    async startLease() {
       if (collector === null || commands === null) {
         return;
       }
@@ -118,6 +125,9 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
         ttlMs: settings.leaseTtlMs,
         logger: relayLogger,
         onAcquired: async () => {
+          if (leaseStopping) {
+            return;
+          }
           // The feed has filled the store up to the last holder's newest snapshot: collection goes on from it.
           await stopFeed();
           publisher = createRelayPublisher({
@@ -155,10 +165,20 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
     relayHealth: () => feed?.health() ?? { ready: true, problems: [] },
     relayedStatus: () => feed?.collectorStatus() ?? [],
     leaseHolder: () => lease?.holder() ?? feed?.collectorId() ?? null,
-    async stop() {
-      await lease?.stop();
+    async stopLease() {
+      leaseStopping = true;
+      if (lease === null) {
+        return;
+      }
+      if (lease.state() === 'HOLDER') {
+        await collector?.stop();
+      }
       await publisher?.stop();
       publisher = null;
+      await lease.stop();
+    },
+    async stop() {
+      await this.stopLease();
       await stopFeed();
       commands?.disconnect();
     },

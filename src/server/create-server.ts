@@ -41,6 +41,8 @@ interface EnvelopedRoot {
 }
 
 export const GRAPHQL_PATH = '/graphql';
+/** How long requests in flight may run on once the server stops. */
+const DEFAULT_DRAIN_MS = 5_000;
 /** How often sockets' unsent bytes are checked against `wsMaxBufferedBytes`. */
 const SLOW_CONSUMER_SWEEP_MS = 1000;
 
@@ -104,7 +106,8 @@ function jsonError(res: ServerResponse, status: number, message: string, code: s
 export interface G6Server {
   /** Resolves with the bound port (useful with port 0). */
   start(port: number, host: string): Promise<number>;
-  stop(): Promise<void>;
+  /** Closes WebSockets (1001), then HTTP, giving requests in flight up to `drainMs`; once. */
+  stop(drainMs?: number): Promise<void>;
   /** In-process fetch into the GraphQL app, no socket (tests). */
   readonly fetch: (input: string, init?: RequestInit) => Promise<Response>;
 }
@@ -483,6 +486,7 @@ export function createServer(options: ServerOptions): G6Server {
   }, SLOW_CONSUMER_SWEEP_MS);
   sweep.unref();
 
+  let stopping: Promise<void> | null = null;
   return {
     fetch: (input, init) => Promise.resolve(yoga.fetch(new Request(`http://g6.local${input}`, init))),
     start(port, host) {
@@ -494,19 +498,31 @@ export function createServer(options: ServerOptions): G6Server {
         });
       });
     },
-    async stop() {
-      // Close WebSockets with 1001 "Going away" so clients reconnect elsewhere, then HTTP.
-      clearInterval(sweep);
-      groups.close();
-      await wsServer.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      http.closeIdleConnections();
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
-      if (http.listening) {
-        await closed;
-      }
-      await yoga.dispose();
+    stop(drainMs = DEFAULT_DRAIN_MS) {
+      stopping ??= (async () => {
+        // Close WebSockets with 1001 "Going away" so clients reconnect elsewhere, then HTTP: no new
+        // connections, idle ones closed, requests in flight given up to drainMs to finish.
+        clearInterval(sweep);
+        groups.close();
+        await wsServer.dispose();
+        await new Promise<void>((resolve) => wss.close(() => resolve()));
+        const closed = http.listening ? new Promise<void>((resolve) => http.close(() => resolve())) : null;
+        http.closeIdleConnections();
+        if (closed !== null) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            closed,
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, drainMs);
+            }),
+          ]);
+          clearTimeout(timer);
+          http.closeAllConnections();
+          await closed;
+        }
+        await yoga.dispose();
+      })();
+      return stopping;
     },
   };
 }

@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +64,39 @@ describe('g6 command line (dist/main.js)', () => {
     expect(exit.code).toBe(2);
     expect(exit.stderr).toContain('G6_COLLECTION_INTERVAL="fast": expected seconds');
     expect(exit.stderr).toContain('G6_INDICES="NIFTY,NASDAQ"');
+  });
+
+  it('runs as ./dist/main.js (shebang) and prints its version', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const out = execFileSync('./dist/main.js', ['--version'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect(out.trim()).toBe(`g6 ${version}`);
+  });
+
+  it('exits 1 naming the port when it is in use, having collected and written nothing', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'g6-cli-port-'));
+    try {
+      const run = runCli(['--mock', '--port', String(port)], {
+        G6_HOST: '127.0.0.1',
+        G6_DATA_DIR: dir,
+        G6_COLLECTION_INTERVAL: '0.05',
+        G6_LOG_FORMAT: 'json',
+      });
+      const exit = await run.exited;
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toContain(`port ${port} on 127.0.0.1 is in use`);
+      expect(existsSync(join(dir, 'csv'))).toBe(false);
+      // The lock taken at start was released on the way out.
+      expect(existsSync(join(dir, '.g6.lock'))).toBe(false);
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints usage for --help and exits 0', async () => {
