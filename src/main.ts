@@ -336,8 +336,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     const csvDir = resolve(config.dataDir, 'csv');
     const historyReadable = collects ? config.csvEnabled : existsSync(csvDir);
     const history = historyReadable ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null;
+    // A collector without CSV gets the schema's own reason (G6_ENABLE_CSV=false).
     const historyUnavailableReason = collects
-      ? 'history is read from the CSV store, which this server does not keep (G6_ENABLE_CSV=false)'
+      ? undefined
       : `history is read from the collector's CSV store, and this API replica has none at ${csvDir} ` +
         "(mount the collector's G6_DATA_DIR here, read-only, to serve history)";
     const collectorLogger = logger.child({ component: 'collector' });
@@ -581,7 +582,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
           staleAfterMs,
           isResting,
         },
-        historyUnavailableReason,
+        ...(historyUnavailableReason === undefined ? {} : { historyUnavailableReason }),
       }),
       logger,
       registry: metrics?.registry ?? null,

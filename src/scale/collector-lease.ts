@@ -8,8 +8,6 @@ export interface CollectorLease {
   start(): void;
   state(): LeaseState;
   readonly token: string;
-  /** Who holds the lease as last seen (this process's token while it holds it); null when none or unknown. */
-  holder(): string | null;
   /** Releases the lease if held (so a standby takes over at once rather than after the TTL). */
   stop(): Promise<void>;
 }
@@ -117,7 +115,6 @@ export function createCollectorLease(options: CollectorLeaseOptions): CollectorL
       running = attempt().finally(schedule);
     },
     state: () => state,
-    holder: () => holder,
     async stop() {
       stopped = true;
       if (timer !== null) {

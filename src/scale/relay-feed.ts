@@ -26,8 +26,6 @@ export interface RelayFeed {
   health(): ProviderHealth;
   /** The collector's per-index status as it last said (for freshness and `/ready`). */
   collectorStatus(): readonly IndexCollectionStatus[];
-  collectorId(): string | null;
-  up(): boolean;
   stop(): Promise<void>;
 }
 
@@ -222,8 +220,6 @@ export function createRelayFeed(options: RelayFeedOptions): RelayFeed {
       return { ready: subscriberUp && silentSince === null && fresh && status?.provider.ready === true, problems };
     },
     collectorStatus: () => status?.collectors.filter((s) => options.indices.includes(s.index)) ?? [],
-    collectorId: () => status?.collectorId ?? null,
-    up: () => subscriberUp,
     async stop() {
       stopped = true;
       if (pingTimer !== null) {

@@ -16,8 +16,6 @@ export interface RelayPublisher {
   publish(snapshot: IndexSnapshot): void;
   /** Sends the collector's status now, and then every `heartbeatMs` until `stop`. */
   start(): void;
-  /** Snapshots not yet in Redis (held while it is down; newest per index only). */
-  pending(): number;
   stop(): Promise<void>;
 }
 
@@ -132,7 +130,6 @@ export function createRelayPublisher(options: RelayPublisherOptions): RelayPubli
       };
       beat();
     },
-    pending: () => waiting.size,
     async stop() {
       stopped = true;
       redis.off('ready', onReady);

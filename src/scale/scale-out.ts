@@ -39,7 +39,6 @@ export interface ScaleOut {
   servesRelay(): boolean;
   relayHealth(): ProviderHealth;
   relayedStatus(): readonly IndexCollectionStatus[];
-  leaseHolder(): string | null;
   stop(): Promise<void>;
 }
 
@@ -164,7 +163,6 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
     servesRelay: () => feed !== null,
     relayHealth: () => feed?.health() ?? { ready: true, problems: [] },
     relayedStatus: () => feed?.collectorStatus() ?? [],
-    leaseHolder: () => lease?.holder() ?? feed?.collectorId() ?? null,
     async stopLease() {
       leaseStopping = true;
       if (lease === null) {
