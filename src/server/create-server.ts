@@ -6,7 +6,7 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema
 import type { OperationResult } from 'graphql-ws';
 import { createYoga, useReadinessCheck, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
@@ -25,8 +25,10 @@ import {
   type SharedBudgetStore,
   useOperationLimits,
 } from './operation-limits.ts';
+import { useOperationMetrics } from './operation-metrics.ts';
 import type { CostSettings } from './query-cost.ts';
 import { createResponseCache } from './response-cache.ts';
+import { registerServerMetrics } from './server-metrics.ts';
 import { createSharedHttpAnswers, type SharedOutcome } from './shared-http-answers.ts';
 import { createSubscriptionGroups, type MemberSocket } from './subscription-groups.ts';
 import { createMessageWriter, type MessageWriter } from './ws-message-writer.ts';
@@ -53,24 +55,16 @@ export interface ServerOptions {
   /** Null when metrics are disabled (G6_METRICS_ENABLED=false). */
   readonly registry: Registry | null;
   readonly health: () => HealthReport;
-  readonly onWsConnectionsChanged?: (delta: 1 | -1) => void;
   /** Keep graphql-js's "Did you mean …?" in validation messages (G6_DEBUG); off, they map the schema. */
   readonly fieldSuggestions?: boolean;
   readonly limits?: ApiLimits;
   /** List sizes the cost estimate cannot read from the arguments. */
   readonly costSettings?: CostSettings;
-  /** A request refused because `limits.maxInFlight` were being answered. */
-  readonly onShed?: () => void;
-  /** A WebSocket closed because its reader fell `limits.wsMaxBufferedBytes` behind. */
-  readonly onSlowConsumer?: () => void;
   /**
    * The data's version (the snapshot store's): identical HTTP requests share one answer while it holds.
    * Without it every request executes.
    */
   readonly dataVersion?: () => number;
-  readonly onSharedAnswer?: (outcome: SharedOutcome) => void;
-  /** A WebSocket subscriber had not taken an event when a newer one replaced it. */
-  readonly onSubscriptionConflated?: () => void;
   /**
    * Subscription fan-out waits on the promise this returns (settling within `maxWaitMs`; undefined: go
    * on), so serving yields to collection instead of stretching its cycles.
@@ -135,6 +129,14 @@ export function createServer(options: ServerOptions): G6Server {
   const limits = options.limits ?? DEFAULT_API_LIMITS;
   const costSettings = options.costSettings ?? { indices: 5, defaultStrikesAroundAtm: 30 };
   let inFlight = 0;
+  // Scraped lazily: the groups exist by the time anyone reads /metrics.
+  const metrics =
+    options.registry === null
+      ? null
+      : registerServerMetrics(options.registry, {
+          groupCount: () => groups.groupCount(),
+          memberCount: () => groups.memberCount(),
+        });
   const budget = createCostBudget(limits.operation.costPerMinute, options.sharedBudget);
   // HTTP operations carry yoga's `request` (and Node's `req`); WebSocket ones the principal set at connect.
   const clientOf = (contextValue: unknown): string => {
@@ -174,6 +176,7 @@ export function createServer(options: ServerOptions): G6Server {
     // Internals (originalError, stacks) never reach a client, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
     plugins: [
+      ...(metrics === null ? [] : [useOperationMetrics(metrics)]),
       useJsonErrors(GRAPHQL_PATH),
       useRequestParseErrors(),
       useApiKeys(limits.apiKeys, GRAPHQL_PATH),
@@ -224,7 +227,7 @@ export function createServer(options: ServerOptions): G6Server {
     maxBodyBytes: limits.maxBodyBytes,
     graphqlPath: GRAPHQL_PATH,
     csrfHeaders: CSRF_HEADERS,
-    ...(options.onSharedAnswer === undefined ? {} : { onOutcome: options.onSharedAnswer }),
+    ...(metrics === null ? {} : { onOutcome: (outcome: SharedOutcome) => metrics.sharedAnswer(outcome) }),
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -254,7 +257,7 @@ export function createServer(options: ServerOptions): G6Server {
     }
     if (inFlight >= limits.maxInFlight) {
       // Shed at once rather than queue without bound: the client retries, the server keeps its latency.
-      options.onShed?.();
+      metrics?.shed();
       jsonError(res, 503, `server busy: ${limits.maxInFlight} requests in flight; retry shortly`, 'SERVER_BUSY', {
         'retry-after': '1',
       });
@@ -310,42 +313,14 @@ export function createServer(options: ServerOptions): G6Server {
   };
   const wss = new WebSocketServer({ server: http, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
-  const fanOut =
-    options.registry === null
-      ? null
-      : new Histogram({
-          name: 'g6_ws_fanout_seconds',
-          help: 'Per event and subscription group: waiting for collection to finish (phase=waiting), then from the first socket write to the last (phase=writing)',
-          labelNames: ['phase'],
-          buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-          registers: [options.registry],
-        });
   const groups = createSubscriptionGroups({
-    onFannedOut: (_members, waitedMs, writingMs) => {
-      fanOut?.observe({ phase: 'waiting' }, waitedMs / 1000);
-      fanOut?.observe({ phase: 'writing' }, writingMs / 1000);
+    onFannedOut: (written, waitedMs, writingMs) => {
+      metrics?.fanOut(waitedMs, writingMs);
+      metrics?.subscriptionEventsSent(written);
     },
-    ...(options.onSubscriptionConflated === undefined ? {} : { onConflated: options.onSubscriptionConflated }),
+    onConflated: () => metrics?.subscriptionEventSkipped(),
     ...(options.fanOutYieldTo === undefined ? {} : { yieldTo: options.fanOutYieldTo }),
   });
-  if (options.registry !== null) {
-    new Gauge({
-      name: 'g6_ws_subscription_groups',
-      help: 'Distinct subscription operations (document, variables, operation name) being served: each event is executed and serialised once per group',
-      registers: [options.registry],
-      collect() {
-        this.set(groups.groupCount());
-      },
-    });
-    new Gauge({
-      name: 'g6_ws_subscription_group_members',
-      help: 'WebSocket subscriptions served by the groups',
-      registers: [options.registry],
-      collect() {
-        this.set(groups.memberCount());
-      },
-    });
-  }
   const wsServer = useGraphqlWs(
     {
       // onSubscribe puts yoga's enveloped execute/subscribe on rootValue so plugins and masking apply.
@@ -379,7 +354,7 @@ export function createServer(options: ServerOptions): G6Server {
         }
         socketsPerClient.set(client, open + 1);
         wsClient.set(ctx, client);
-        options.onWsConnectionsChanged?.(1);
+        metrics?.wsConnectionsChanged(1);
         wsLogger.debug('client connected');
         return true;
       },
@@ -394,7 +369,7 @@ export function createServer(options: ServerOptions): G6Server {
         } else {
           socketsPerClient.delete(client);
         }
-        options.onWsConnectionsChanged?.(-1);
+        metrics?.wsConnectionsChanged(-1);
         wsLogger.debug('client disconnected');
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -477,7 +452,7 @@ export function createServer(options: ServerOptions): G6Server {
       } else if (!overLimit.has(socket)) {
         overLimit.add(socket);
       } else if (socket.readyState === socket.OPEN) {
-        options.onSlowConsumer?.();
+        metrics?.slowConsumerClosed();
         wsLogger.warn({ bufferedBytes: socket.bufferedAmount }, 'WebSocket closed: the reader fell too far behind');
         socket.close(1013, 'reader too slow: reconnect and resubscribe');
         setTimeout(() => socket.terminate(), 1000).unref();

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
+import { type RunningApp, type StartOptions, startApp } from '../../src/app/start-app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { type RunningApp, type StartOptions, startApp } from '../../src/main.ts';
 
 /**
  * Where a test app's clock starts unless the test picks another: 10:30 IST on Wednesday 2 Dec 2026, a

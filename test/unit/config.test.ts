@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createCalendar } from '../../src/app/market-calendar.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createCalendar } from '../../src/main.ts';
 
 const expectInvalid = (env: Record<string, string>, argv: string[] = []) => {
   const result = loadConfig(env, argv);
