@@ -327,6 +327,8 @@ export const HELP_TEXT = `g6 — options-analytics GraphQL server for Indian ind
 Usage: npm start -- [options]      (or: node dist/main.js [options])
 
 Usage: g6 login [request_token]    store a Kite access token (encrypted with G6_TOKEN_PASSPHRASE)
+Usage: g6 selftest [--json]        check configuration, storage, provider and one collection per index
+Usage: g6 replay <dir> [options]   serve stored snapshots as if live (g6 replay --help)
 
 Options:
   --mock         use the simulated market (the default when no Kite credentials are set)

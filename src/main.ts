@@ -6,6 +6,7 @@ import { readVersion } from './app/version.ts';
 import { runKeygen } from './cli/keygen.ts';
 import { runLogin } from './cli/login.ts';
 import { parseReplayArgs, REPLAY_USAGE } from './cli/replay-args.ts';
+import { runSelftest } from './cli/selftest.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { DataDirLockedError } from './sinks/data-dir-lock.ts';
@@ -31,6 +32,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
     process.stdout.write(`g6 ${readVersion()}\n`);
+    return;
+  }
+  if (argv[0] === 'selftest') {
+    process.exitCode = await runSelftest(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });
     return;
   }
   if (argv[0] === 'keygen') {
