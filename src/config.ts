@@ -18,6 +18,10 @@ export interface Config {
   readonly dataDir: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   readonly logFormat: LogFormat;
+  /** G6_LOG_FILE: also write the log to this file, rotated daily (null: stdout only). */
+  readonly logFile: string | null;
+  /** G6_LOG_RETENTION_DAYS: rotated log files older than this many days are deleted. */
+  readonly logRetentionDays: number;
   readonly mockMode: boolean;
   readonly indices: readonly IndexSymbol[];
   readonly collectionIntervalMs: number;
@@ -57,6 +61,31 @@ export interface Config {
   readonly redis: RedisConfig | null;
   /** G6_SHUTDOWN_TIMEOUT: longest a SIGTERM/SIGINT shutdown may take before the process exits 1. */
   readonly shutdownTimeoutMs: number;
+  /** When a component counts as degraded or down, and when that becomes an alert. */
+  readonly health: HealthConfig;
+  /** G6_ALERT_WEBHOOK_URLS and their delivery settings; null sends no webhooks. */
+  readonly alertWebhooks: AlertWebhookConfig | null;
+}
+
+export interface HealthConfig {
+  /** G6_HEALTH_STALE_INTERVALS: a collector whose last good snapshot is this many intervals old is DOWN. */
+  readonly staleIntervals: number;
+  readonly diskMinFreePercent: number;
+  readonly eventLoopP99Ms: number;
+  readonly maxRssBytes: number;
+  /** G6_ALERT_FOR: how long a component stays unhealthy before its alert fires. */
+  readonly alertForMs: number;
+  /** G6_ALERT_KEEP_FIRING_FOR: how long it stays healthy before its alert resolves. */
+  readonly keepFiringForMs: number;
+}
+
+export interface AlertWebhookConfig {
+  readonly urls: readonly string[];
+  readonly secret: string | null;
+  readonly timeoutMs: number;
+  readonly maxBackoffMs: number;
+  readonly maxAttempts: number;
+  readonly maxQueue: number;
 }
 
 export type Role = 'ALL' | 'COLLECTOR' | 'API';
@@ -198,6 +227,11 @@ const ENV_SCHEMA = z.object({
     })
     .optional(),
   G6_LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'expected json or pretty' }).optional(),
+  // pino-roll refuses these characters in a file name (Windows path rules).
+  G6_LOG_FILE: nonEmpty
+    .refine((path) => !/[<>:"|?*]/.test(path), { error: 'expected a file path without < > : " | ? *' })
+    .optional(),
+  G6_LOG_RETENTION_DAYS: integer(1, 3650).optional(),
   G6_MOCK_MODE: bool().optional(),
   G6_INDICES: z
     .string()
@@ -298,6 +332,38 @@ const ENV_SCHEMA = z.object({
   G6_REDIS_LEASE_TTL: seconds(0.3, 300).optional(),
   G6_REDIS_HEARTBEAT: seconds(0.1, 60).optional(),
   G6_SHUTDOWN_TIMEOUT: seconds(0.5, 600).optional(),
+  G6_HEALTH_STALE_INTERVALS: decimal(1, 1000, 'intervals').optional(),
+  G6_HEALTH_DISK_MIN_FREE_PERCENT: decimal(0, 100, 'a percentage').optional(),
+  G6_HEALTH_EVENT_LOOP_P99_MS: integer(1, 60_000).optional(),
+  G6_HEALTH_MAX_RSS_MB: integer(16, 1_048_576).optional(),
+  G6_ALERT_FOR: seconds(0, 86_400).optional(),
+  G6_ALERT_KEEP_FIRING_FOR: seconds(0, 86_400).optional(),
+  G6_ALERT_WEBHOOK_URLS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .refine(
+      (list) =>
+        list.length > 0 &&
+        list.every((u) => {
+          try {
+            return ['http:', 'https:'].includes(new URL(u).protocol);
+          } catch {
+            return false;
+          }
+        }),
+      { error: 'expected comma-separated URLs starting http:// or https://' },
+    )
+    .optional(),
+  G6_ALERT_WEBHOOK_SECRET: nonEmpty.optional(),
+  G6_ALERT_WEBHOOK_TIMEOUT: seconds(0.1, 120).optional(),
+  G6_ALERT_WEBHOOK_RETRY_MAX: seconds(0.1, 3600).optional(),
+  G6_ALERT_WEBHOOK_ATTEMPTS: integer(1, 100).optional(),
+  G6_ALERT_WEBHOOK_QUEUE: integer(1, 100_000).optional(),
   G6_CORS_ORIGINS: z
     .string()
     .transform((text) =>
@@ -320,6 +386,9 @@ const SECRET_VARIABLES = new Set([
   'INFLUXDB_TOKEN',
   // May carry a password (redis://:secret@host).
   'G6_REDIS_URL',
+  // Receivers often take their token in the path or query (Slack, PagerDuty, ntfy).
+  'G6_ALERT_WEBHOOK_URLS',
+  'G6_ALERT_WEBHOOK_SECRET',
 ]);
 
 export const HELP_TEXT = `g6 — options-analytics GraphQL server for Indian index options
@@ -507,6 +576,8 @@ export function loadConfig(
       dataDir: e.G6_DATA_DIR ?? 'data',
       logLevel: e.G6_LOG_LEVEL ?? (debug ? 'debug' : 'info'),
       logFormat: e.G6_LOG_FORMAT ?? (stdoutIsTty ? 'pretty' : 'json'),
+      logFile: e.G6_LOG_FILE ?? null,
+      logRetentionDays: e.G6_LOG_RETENTION_DAYS ?? 14,
       mockMode,
       indices: Object.freeze(e.G6_INDICES ?? [...INDEX_SYMBOLS]),
       collectionIntervalMs: Math.round(intervalSeconds * 1000),
@@ -580,6 +651,25 @@ export function loadConfig(
       }),
       role,
       shutdownTimeoutMs: Math.round((e.G6_SHUTDOWN_TIMEOUT ?? 10) * 1000),
+      health: Object.freeze({
+        staleIntervals: e.G6_HEALTH_STALE_INTERVALS ?? 3,
+        diskMinFreePercent: e.G6_HEALTH_DISK_MIN_FREE_PERCENT ?? 5,
+        eventLoopP99Ms: e.G6_HEALTH_EVENT_LOOP_P99_MS ?? 200,
+        maxRssBytes: (e.G6_HEALTH_MAX_RSS_MB ?? 2048) * 1_048_576,
+        alertForMs: Math.round((e.G6_ALERT_FOR ?? 0) * 1000),
+        keepFiringForMs: Math.round((e.G6_ALERT_KEEP_FIRING_FOR ?? 60) * 1000),
+      }),
+      alertWebhooks:
+        e.G6_ALERT_WEBHOOK_URLS === undefined
+          ? null
+          : Object.freeze({
+              urls: Object.freeze([...e.G6_ALERT_WEBHOOK_URLS]),
+              secret: e.G6_ALERT_WEBHOOK_SECRET ?? null,
+              timeoutMs: Math.round((e.G6_ALERT_WEBHOOK_TIMEOUT ?? 5) * 1000),
+              maxBackoffMs: Math.round((e.G6_ALERT_WEBHOOK_RETRY_MAX ?? 60) * 1000),
+              maxAttempts: e.G6_ALERT_WEBHOOK_ATTEMPTS ?? 8,
+              maxQueue: e.G6_ALERT_WEBHOOK_QUEUE ?? 100,
+            }),
       redis:
         e.G6_REDIS_URL === undefined
           ? null

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadClosingSnapshot } from '../collectors/closing-snapshot.ts';
@@ -15,8 +16,10 @@ import { SEGMENTS, type Segment, segmentOf } from '../domain/calendar/calendar-d
 import type { MarketStatus } from '../domain/calendar/exchange-calendar.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../domain/indices.ts';
 import { isTrading } from '../domain/market-clock.ts';
-import { evaluateHealth } from '../health.ts';
-import { createHealthMonitor } from '../health-monitor.ts';
+import { createAlertWebhooks } from '../health/alert-webhooks.ts';
+import { DISK_DOWN_FREE_PERCENT, DISK_MIN_RUNWAY_MS } from '../health/health-model.ts';
+import { createHealthService, type HealthSamplers } from '../health/health-service.ts';
+import { readinessReport } from '../health/readiness.ts';
 import { createCsvHistory } from '../history/csv-history.ts';
 import { Lifecycle } from '../lifecycle.ts';
 import { createMetricsRegistry } from '../metrics.ts';
@@ -71,6 +74,8 @@ export interface StartOptions {
    * it must stop. Defaults to logging at fatal.
    */
   readonly onFatal?: (error: Error) => void;
+  /** Stand-ins for the disk, event-loop and memory readings, for tests of those alerts. */
+  readonly healthSamplers?: HealthSamplers;
 }
 
 /** Builds every part from the config, starts collection and the server; `stop()` tears down in reverse. */
@@ -309,7 +314,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     // Replayed snapshots carry their stored times; they are history, not stale data.
     const staleAfterMs =
       replay === undefined
-        ? Math.max(3 * config.collectionIntervalMs, config.collectionIntervalMs + config.collectionTimeoutMs)
+        ? Math.max(
+            config.health.staleIntervals * config.collectionIntervalMs,
+            config.collectionIntervalMs + config.collectionTimeoutMs,
+          )
         : Number.POSITIVE_INFINITY;
     const liveUpdates = createLiveUpdates({
       provider,
@@ -325,7 +333,6 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     const ownProviderHealth = () => provider.health?.() ?? { ready: true, problems: [] };
     // Serving another process's collection (an API replica, a standby collector), its state is the relay's.
     const providerHealth = () => (scale?.servesRelay() ? scale.relayHealth() : ownProviderHealth());
-    const sinkHealth = () => sinks.flatMap((s) => (s.health === undefined ? [] : [s.health()]));
     const collectorStatus = () =>
       scale?.servesRelay() ? [...scale.relayedStatus()] : replay === undefined && collects ? loop.status() : [];
     const isResting = (index: IndexSymbol) =>
@@ -338,17 +345,57 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         const status = clock.status(segment, now());
         return isTrading(status) || status.state === 'PRE_OPEN';
       });
-    const health = () => {
-      const report = evaluateHealth(
-        collectorStatus(),
-        now().getTime(),
+    let collectingSinceMs = startedAt.getTime();
+    let redisState: { up: boolean; downSinceMs: number | null } | null =
+      redis === null ? null : { up: false, downSinceMs: null };
+    const healthLogger = logger.child({ component: 'health' });
+    const webhooks =
+      config.alertWebhooks === null
+        ? null
+        : createAlertWebhooks({
+            urls: config.alertWebhooks.urls,
+            secret: config.alertWebhooks.secret,
+            instance: `${hostname()}:${config.port}`,
+            logger: healthLogger,
+            timeoutMs: config.alertWebhooks.timeoutMs,
+            maxBackoffMs: config.alertWebhooks.maxBackoffMs,
+            maxAttempts: config.alertWebhooks.maxAttempts,
+            maxQueue: config.alertWebhooks.maxQueue,
+            now,
+            onDelivered: (webhook) => healthService.webhookEvents.webhookEvent(webhook, 'delivered'),
+            onRetry: (webhook) => healthService.webhookEvents.webhookEvent(webhook, 'retried'),
+            onGivenUp: (webhook) => healthService.webhookEvents.webhookEvent(webhook, 'given_up'),
+            onDropped: (webhook) => healthService.webhookEvents.webhookEvent(webhook, 'dropped'),
+          });
+    const healthService = createHealthService({
+      parts: () => ({
+        provider: providerHealth(),
+        collectors: collectorStatus(),
+        collectingSinceMs,
+        sinks: sinks.flatMap((s) => (s.health === undefined ? [] : [{ name: s.name, health: s.health() }])),
+        redis: redisState,
+        draining,
+      }),
+      thresholds: {
         staleAfterMs,
-        providerHealth(),
-        sinkHealth(),
-        marketOpen(),
-      );
-      return draining ? { ...report, ready: false, problems: ['shutting down', ...report.problems] } : report;
-    };
+        diskMinFreePercent: config.health.diskMinFreePercent,
+        diskDownFreePercent: Math.min(DISK_DOWN_FREE_PERCENT, config.health.diskMinFreePercent),
+        diskMinRunwayMs: DISK_MIN_RUNWAY_MS,
+        eventLoopP99Ms: config.health.eventLoopP99Ms,
+        maxRssBytes: config.health.maxRssBytes,
+      },
+      alertPolicy: { forMs: config.health.alertForMs, keepFiringForMs: config.health.keepFiringForMs },
+      // Only the process that writes the directory watches its space (an API replica writes nothing).
+      dataDir: lock === null ? null : resolve(config.dataDir),
+      now,
+      logger: healthLogger,
+      registry,
+      webhooks,
+      webhookCount: config.alertWebhooks?.urls.length ?? 0,
+      summaryIntervalMs: config.healthIntervalMs,
+      ...(options.healthSamplers === undefined ? {} : { samplers: options.healthSamplers }),
+    });
+    const health = () => readinessReport(healthService.check(), marketOpen());
     const watcher = createMarketStatusWatcher({
       clock,
       segments,
@@ -375,6 +422,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
             name: `g6-${role.toLowerCase()}-rate-limits`,
             logger: logger.child({ component: 'rate-limits' }),
             now,
+            onUpChanged: (up) => {
+              redisState = { up, downSinceMs: up ? null : now().getTime() };
+            },
           });
     if (rateLimitRedis !== null) {
       life.started('rate-limit redis', () => rateLimitRedis.disconnect());
@@ -426,6 +476,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
           isResting,
         },
         ...(historyUnavailableReason === undefined ? {} : { historyUnavailableReason }),
+        health: healthService.feed,
       }),
       logger,
       registry,
@@ -437,14 +488,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       dataVersion: () => store.version(),
       fanOutYieldTo: (maxWaitMs) => activity.whenIdle(maxWaitMs),
     });
-    const monitor = createHealthMonitor({
-      intervalMs: config.healthIntervalMs,
-      evaluate: health,
-      logger: logger.child({ component: 'health' }),
-    });
 
     const collection = {
       start() {
+        collectingSinceMs = now().getTime();
         if (replay === undefined) {
           loop.start();
         }
@@ -501,8 +548,16 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       watcher.stop();
       marketStatus.close();
     });
-    monitor.start();
-    life.started('health monitor', () => monitor.stop());
+    await life.start(
+      'health',
+      () => healthService.start(),
+      () => healthService.stop(),
+    );
+    if (webhooks !== null) {
+      webhooks.start();
+      // Closed after the last alert (the shutdown's own) was queued, and before the process exits.
+      life.started('alert webhooks', () => webhooks.close());
+    }
     // Stopped before the sinks flush: clients get 1001 and requests in flight finish, then storage closes.
     life.started('clients (WebSockets and HTTP requests)', () => server.stop());
     if (scale !== null && collects) {

@@ -5,6 +5,11 @@ export interface ProviderHealth {
   readonly ready: boolean;
   /** Why the provider cannot deliver fresh data (empty when ready). */
   readonly problems: readonly string[];
+  /**
+   * A streaming provider's ticker: down degrades live ticks only (REST snapshots go on). `reason`, when
+   * set, is also one of `problems`. Absent for providers without one.
+   */
+  readonly ticker?: { readonly up: boolean; readonly reason: string | null };
 }
 
 /**

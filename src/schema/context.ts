@@ -4,6 +4,7 @@ import type { Segment } from '../domain/calendar/calendar-data.ts';
 import type { MarketStatus } from '../domain/calendar/exchange-calendar.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
+import type { HealthFeed } from '../health/health-feed.ts';
 import type { CsvHistory } from '../history/csv-history.ts';
 import type { ProviderHealth } from '../providers/market-data-provider.ts';
 import type { LatestValuePubSub } from '../store/latest-value-pubsub.ts';
@@ -42,6 +43,8 @@ export interface GraphQLContext {
   readonly marketClock: MarketClock;
   /** Market status changes per segment, as the watcher sees them. */
   readonly marketStatus: LatestValuePubSub<Segment, MarketStatus>;
+  /** Component health, its history and the alert stream. */
+  readonly health: HealthFeed;
 }
 
 export interface ContextDependencies extends Omit<GraphQLContext, 'history'> {

@@ -13,6 +13,7 @@ import './option-calculator.ts';
 import './history.ts';
 import './expiry.ts';
 import './contract.ts';
+import './health.ts';
 
 export const schema = builder.toSchema();
 

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ApiLimits } from '../config.ts';
 import { ERROR_CODES } from '../domain/errors.ts';
-import type { HealthReport } from '../health.ts';
+import type { HealthReport } from '../health/readiness.ts';
 import type { GraphQLContext } from '../schema/context.ts';
 import { forbidden, principalOf, scopesOf, useApiKeys } from './api-auth.ts';
 import { authenticate, keyFromAuthorization, type Principal } from './api-keys.ts';
@@ -192,18 +192,23 @@ export function createServer(options: ServerOptions): G6Server {
         // The whatwg-node Response (not Node's global one): the content-encoding plugin can only compress its own.
         check: ({ fetchAPI }) => {
           const report = options.health();
-          if (report.ready && !report.degraded && report.marketOpen !== false) {
-            return true;
-          }
+          // The same body either way, so a probe or a person sees what is wrong while it still serves.
           const body = {
             ready: report.ready,
+            status: report.status,
             degraded: report.degraded,
             ...(report.marketOpen === null ? {} : { marketOpen: report.marketOpen }),
             problems: report.problems,
+            components: report.components.map((c) => ({
+              name: c.name,
+              status: c.status,
+              reason: c.reason,
+              since: c.since.toISOString(),
+            })),
           };
           return new fetchAPI.Response(JSON.stringify(body), {
             status: report.ready ? 200 : 503,
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
           });
         },
       }),

@@ -1,5 +1,6 @@
 import type { MarketStatus } from '../../src/domain/calendar/exchange-calendar.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
+import { createHealthRecorder } from '../../src/health/health-feed.ts';
 import { createContextFactory, type GraphQLContext } from '../../src/schema/context.ts';
 import { createLatestValuePubSub } from '../../src/store/latest-value-pubsub.ts';
 import type { SnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
@@ -41,5 +42,6 @@ export function createTestContextFactory(options: {
     now: options.now ?? clockFrom(options.startIso),
     marketClock: TEST_CLOCK,
     marketStatus: createLatestValuePubSub((s: MarketStatus) => s.segment),
+    health: createHealthRecorder({ alertPolicy: { forMs: 0, keepFiringForMs: 0 } }),
   });
 }

@@ -44,7 +44,7 @@ beforeAll(() => {
     }),
     logger: createLogger({ logLevel: 'silent' as never, logFormat: 'json' }),
     registry: null,
-    health: () => ({ ready: true, problems: [], degraded: false, marketOpen: true }),
+    health: () => ({ ready: true, status: 'HEALTHY', problems: [], degraded: false, marketOpen: true, components: [] }),
   });
 });
 afterAll(async () => {

@@ -373,14 +373,20 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
       if (instrumentsStale) {
         problems.push("kite: today's instruments dump could not be loaded; using an older copy");
       }
+      let tickerReason: string | null = null;
       if (ticker !== null && marketOpen && state.status === 'valid' && !ticker.isConnected() && live.size > 0) {
-        problems.push('kite: ticker disconnected (live ticks paused; REST snapshots continue)');
+        tickerReason = 'kite: ticker disconnected (live ticks paused; REST snapshots continue)';
+        problems.push(tickerReason);
       }
       if (ticker !== null && ticker.droppedTokens() > 0) {
         problems.push(`kite: ${ticker.droppedTokens()} instruments beyond the ticker's 3000 are not streamed`);
       }
       // Ticker and dump problems degrade; only an unusable token makes the provider not ready.
-      return { ready: state.status === 'valid', problems };
+      return {
+        ready: state.status === 'valid',
+        problems,
+        ...(ticker === null ? {} : { ticker: { up: tickerReason === null, reason: tickerReason } }),
+      };
     },
 
     subscribeLive(onChange) {
