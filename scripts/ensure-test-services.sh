@@ -6,12 +6,18 @@ set -euo pipefail
 
 # command to look for -> Debian package that provides it
 declare -A NEEDED=(
+  [tini]=tini
   [chromium]=chromium
   [victoria-metrics]=victoria-metrics
   [faketime]=faketime
   [redis-server]=redis-server
   [docker-compose]=docker-compose
   [jupyter-nbconvert]=jupyter-nbconvert
+  # Debian's prometheus ships both: the server the Prometheus test scrapes G6 with, and promtool.
+  [prometheus]=prometheus
+  [promtool]=prometheus
+  # systemd-analyze checks the units in deploy/systemd/.
+  [systemd-analyze]=systemd
 )
 
 # Python module -> Debian package, imported by Debian's own interpreter: the examples test executes
