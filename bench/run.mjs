@@ -15,6 +15,7 @@ import {
   impliedVolatility,
   impliedVolatilityBatch,
 } from '../dist/analytics/index.js';
+import { createProgress } from '../dist/cli/progress.js';
 import { buildIndexSnapshot, tradingDayOf } from '../dist/collectors/collect-once.js';
 import { DayBaselines } from '../dist/collectors/day-baselines.js';
 import { DEFAULT_EXCHANGE_CALENDAR } from '../dist/domain/calendar/default-calendar.js';
@@ -242,6 +243,16 @@ const impliedVolatilitySolve = (c, prices, i) =>
     c.right[i] === 1 ? 'call' : 'put',
   );
 
+// Which phase is running, on stderr (redrawn on a terminal, a line per phase otherwise); stdout keeps the results.
+const phases = createProgress({
+  label: 'bench',
+  total: 9,
+  unit: 'phases',
+  detail: 'price + 5 Greeks',
+  stream: process.stderr,
+  isTty: process.stderr.isTTY === true,
+});
+
 // --- price + 5 Greeks -------------------------------------------------------------------------------
 const greekInputs = makeColumns(N, 'bench-greeks', realistic);
 const greekOutput = greeksColumns(N);
@@ -284,6 +295,7 @@ for (let i = 0; i < 100_000; i++) {
 }
 
 // --- implied volatility -----------------------------------------------------------------------------
+phases.update(1, 'implied volatility');
 const sets = {
   realistic: wellPosed(makeColumns(N, 'bench-iv', realistic)),
   deepOutOfTheMoney: wellPosed(makeColumns(N / 4, 'bench-iv-otm', deepOtm)),
@@ -322,6 +334,7 @@ const scalarIvMs = medianMs(3, () => {
 });
 
 // --- a whole collection cycle -----------------------------------------------------------------------
+phases.update(2, 'collection cycle');
 function collectionCycle(strikesAroundAtm) {
   const market = new SimulatedIndexMarket({
     spec: INDEX_SPECS.NIFTY,
@@ -355,6 +368,7 @@ const windowed = collectionCycle(30);
 const full = collectionCycle(0);
 
 // --- CSV append -------------------------------------------------------------------------------------
+phases.update(3, 'CSV append');
 const csvDir = mkdtempSync(join(tmpdir(), 'g6-bench-'));
 const csv = createCsvSink({ dataDir: csvDir });
 const csvMarket = new SimulatedIndexMarket({
@@ -377,20 +391,26 @@ rmSync(csvDir, { recursive: true, force: true });
 const csvRowsPerSnapshot =
   csvSnapshots[0].chains.reduce((n, c) => n + c.summary.contractCount, 0) + csvSnapshots[0].chains.length;
 
+phases.update(4, 'storage');
 const { measureStorage } = await import('./storage.mjs');
 const storage = await measureStorage(BENCH_SETTINGS, START.getTime());
 
+phases.update(5, 'tick latency');
 const { measureTickLatency } = await import('./tick-latency.mjs');
 const tickLatency = await measureTickLatency();
 
+phases.update(6, 'query throughput');
 const { measureQueryThroughput } = await import('./query-throughput.mjs');
 const queryThroughput = await measureQueryThroughput();
 
+phases.update(7, 'subscription fan-out');
 const { measureSubscriptionFanOut } = await import('./subscription-fanout.mjs');
 const subscriptionFanOut = await measureSubscriptionFanOut();
 
+phases.update(8, 'scale-out');
 const { measureScaleOut } = await import('./scale-out.mjs');
 const scaleOut = await measureScaleOut();
+phases.done();
 
 const greeksPerSecond = N / (batchMs / 1000);
 const results = {

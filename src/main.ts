@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
 import { type ReplaySettings, type RunningApp, startApp } from './app/start-app.ts';
+import { formatStartupSummary } from './app/startup-summary.ts';
 import { readVersion } from './app/version.ts';
 import { runKeygen } from './cli/keygen.ts';
 import { runLogin } from './cli/login.ts';
+import { createProgressFactory } from './cli/progress.ts';
 import { parseReplayArgs, REPLAY_USAGE } from './cli/replay-args.ts';
 import { runSelftest } from './cli/selftest.ts';
 import { loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, LogFileError } from './logger.ts';
 import { DataDirLockedError } from './sinks/data-dir-lock.ts';
 
 /** A URL with any password replaced, for logs. */
@@ -67,7 +70,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return;
   }
   const { config } = result;
-  const logger = createLogger(config);
+  let logger: Logger;
+  try {
+    logger = createLogger(config);
+  } catch (error) {
+    if (!(error instanceof LogFileError)) {
+      throw error;
+    }
+    // Like a bad variable: G6_LOG_FILE names a place this process cannot write.
+    process.stderr.write(`g6: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   let app: RunningApp | null = null;
   let onFatal: (error: Error) => void = (error) => {
     logger.fatal({ err: error }, 'fatal: exiting');
@@ -87,6 +101,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     app = await startApp(config, logger, {
       ...(replay === undefined ? {} : { replay }),
       onFatal: (error) => onFatal(error),
+      progress: createProgressFactory({ stream: process.stderr, isTty: process.stderr.isTTY === true, logger }),
     });
   } catch (error) {
     if (error instanceof DataDirLockedError) {
@@ -126,6 +141,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     },
     `G6 server ready: GraphiQL at http://${displayHost}:${running.port}/graphql`,
   );
+  if (process.stdout.isTTY === true) {
+    const summary = formatStartupSummary({
+      config,
+      port: running.port,
+      replay,
+      version: readVersion(),
+      startedAt: new Date(),
+      cwd: process.cwd(),
+    });
+    process.stdout.write(`${summary.join('\n')}\n`);
+  }
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals, exitCode = 0) => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { ProgressFactory } from '../cli/progress.ts';
 import type { Config } from '../config.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
 import type { MarketDataProvider } from '../providers/market-data-provider.ts';
@@ -22,6 +23,7 @@ export async function createProvider(
   registry: Registry | null,
   now: () => Date,
   clock: MarketClock,
+  progress?: ProgressFactory,
 ): Promise<MarketDataProvider> {
   if (config.mockMode) {
     return createSimulatedProvider({
@@ -54,6 +56,7 @@ export async function createProvider(
     now,
     calendar: clock.calendar,
     logger: logger.child({ component: 'kite' }),
+    progress,
     ...(registry === null ? {} : { events: registerKiteMetrics(registry) }),
   });
 }

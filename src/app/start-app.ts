@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { ProgressFactory } from '../cli/progress.ts';
 import { loadClosingSnapshot } from '../collectors/closing-snapshot.ts';
 import { type AnalysisSettings, collectOnce } from '../collectors/collect-once.ts';
 import { createCollectionActivity } from '../collectors/collection-activity.ts';
@@ -76,6 +77,8 @@ export interface StartOptions {
   readonly onFatal?: (error: Error) => void;
   /** Stand-ins for the disk, event-loop and memory readings, for tests of those alerts. */
   readonly healthSamplers?: HealthSamplers;
+  /** Reports long work (the Kite instruments download, a replay); nothing is reported without it. */
+  readonly progress?: ProgressFactory;
 }
 
 /** Builds every part from the config, starts collection and the server; `stop()` tears down in reverse. */
@@ -158,7 +161,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     const provider = !collects
       ? RELAY_ONLY_PROVIDER
       : replay === undefined
-        ? await createProvider(config, logger, registry, now, clock)
+        ? await createProvider(config, logger, registry, now, clock, options.progress)
         : createReplayProvider({
             source: createCsvHistory({ dataDir: resolve(config.dataDir) }),
             indices: config.indices,
@@ -166,6 +169,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
             toDay: replay.toDay,
             speed: replay.speed,
             logger: logger.child({ component: 'replay' }),
+            progress: options.progress,
           });
     const settings: AnalysisSettings = {
       conventions: config.conventions,

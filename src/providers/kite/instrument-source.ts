@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { ProgressFactory } from '../../cli/progress.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../../domain/indices.ts';
 import type { KiteClient } from './kite-client.ts';
 import { type KiteInstrument, normaliseInstruments, selectIndexDerivatives } from './kite-instruments.ts';
@@ -13,6 +14,8 @@ export interface InstrumentSourceOptions {
   readonly now: () => Date;
   /** After a failed download, the next try waits at least this long (the stale copy serves meanwhile). */
   readonly retryAfterMs?: number;
+  /** Reports the download, one step per exchange: it is the slow part of a cold start. */
+  readonly progress?: ProgressFactory;
 }
 
 export interface InstrumentSnapshot {
@@ -80,9 +83,17 @@ export function createInstrumentSource(options: InstrumentSourceOptions): Instru
   async function download(signal: AbortSignal | undefined): Promise<InstrumentSnapshot> {
     const exchanges = [...new Set(options.indices.map((index) => INDEX_SPECS[index].exchange))];
     const rows: unknown[] = [];
-    for (const exchange of exchanges) {
-      rows.push(...(await options.client.getInstruments(exchange, signal)));
+    const progress = options.progress?.({ label: 'instruments', total: exchanges.length, unit: 'exchanges' });
+    try {
+      for (const [i, exchange] of exchanges.entries()) {
+        progress?.update(i, exchange);
+        rows.push(...(await options.client.getInstruments(exchange, signal)));
+      }
+    } catch (error) {
+      progress?.fail((error as Error).message);
+      throw error;
     }
+    progress?.done(`${rows.length} rows`);
     const normalised = normaliseInstruments(rows);
     rejected = normalised.rejected;
     const instruments = selectIndexDerivatives(normalised.instruments, options.indices);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { strikeWindow } from '../../analytics/atm-strike.ts';
+import type { ProgressFactory } from '../../cli/progress.ts';
 import { segmentOf } from '../../domain/calendar/calendar-data.ts';
 import type { ExchangeCalendar } from '../../domain/calendar/exchange-calendar.ts';
 import { AppError, ERROR_CODES } from '../../domain/errors.ts';
@@ -64,6 +65,8 @@ export interface KiteProviderOptions {
   readonly logger: Logger;
   readonly events?: KiteProviderEvents;
   readonly random?: () => number;
+  /** Reports the instruments download (one step per exchange). */
+  readonly progress?: ProgressFactory;
 }
 
 export interface KiteProvider extends MarketDataProvider {
@@ -103,6 +106,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
     indices: options.indices,
     cachePath: join(options.cacheDir, 'instruments.json'),
     now: options.now,
+    progress: options.progress,
   });
   let ticker: TickerStream | null = null;
   const credentials = new KiteCredentials({

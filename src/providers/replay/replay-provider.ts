@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ProgressFactory } from '../../cli/progress.ts';
 import type { ExpiryKind } from '../../domain/expiry-calendar.ts';
 import type { IndexSymbol } from '../../domain/indices.ts';
 import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
@@ -22,6 +23,8 @@ export interface ReplayOptions {
   readonly speed: number;
   readonly logger?: Logger;
   readonly onFinished?: (snapshots: number) => void;
+  /** Reports snapshots played out of the total. */
+  readonly progress?: ProgressFactory;
 }
 
 interface Step {
@@ -123,6 +126,7 @@ export function createReplayProvider(options: ReplayOptions): MarketDataProvider
   }
 
   async function play(steps: readonly Step[]): Promise<void> {
+    const progress = options.progress?.({ label: 'replay', total: steps.length, unit: 'snapshots' });
     const startedAt = performance.now();
     const t0 = steps[0]?.timeMs ?? 0;
     for (const step of steps) {
@@ -146,11 +150,13 @@ export function createReplayProvider(options: ReplayOptions): MarketDataProvider
       }
       current.set(step.index, marketDataFromRows(step.index, new Date(step.timeMs), overview, contracts));
       played += 1;
+      progress?.update(played, `${step.index} ${step.day}`);
       for (const listener of listeners) {
         listener(step.index);
       }
     }
     done = true;
+    progress?.done();
     options.logger?.info({ snapshots: played }, 'replay finished; serving the last replayed snapshots');
     options.onFinished?.(played);
     resolveFinished(played);
