@@ -7,6 +7,8 @@ set -euo pipefail
 # command to look for -> Debian package that provides it
 declare -A NEEDED=(
   [tini]=tini
+  # g6 top is tested by driving it in a tmux pane.
+  [tmux]=tmux
   [chromium]=chromium
   [victoria-metrics]=victoria-metrics
   [faketime]=faketime

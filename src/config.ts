@@ -397,7 +397,8 @@ Usage: npm start -- [options]      (or: node dist/main.js [options])
 
 Usage: g6 login [request_token]    store a Kite access token (encrypted with G6_TOKEN_PASSPHRASE)
 Usage: g6 selftest [--json]        check configuration, storage, provider and one collection per index
-Usage: g6 replay <dir> [options]   serve stored snapshots as if live (g6 replay --help)
+Usage: g6 replay --from <day> --to <day> [--speed N]   serve stored CSV days as if live
+Usage: g6 top [--url <url>]        live terminal view of a running server (g6 top --help)
 
 Options:
   --mock         use the simulated market (the default when no Kite credentials are set)

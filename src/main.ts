@@ -41,6 +41,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     process.exitCode = await runSelftest(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });
     return;
   }
+  if (argv[0] === 'top') {
+    // Loaded only here: a terminal client has no use for the server's modules, and starts faster without them.
+    const { runTop } = await import('./cli/top.ts');
+    process.exitCode = await runTop(argv.slice(1), env, {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      stdin: process.stdin,
+    });
+    return;
+  }
   if (argv[0] === 'keygen') {
     process.exitCode = runKeygen(argv.slice(1));
     return;
