@@ -57,6 +57,8 @@ export async function createProvider(
     calendar: clock.calendar,
     logger: logger.child({ component: 'kite' }),
     progress,
-    ...(registry === null ? {} : { events: registerKiteMetrics(registry) }),
+    ...(registry === null
+      ? {}
+      : { events: registerKiteMetrics(registry, { ticker: kite.ticker, indices: config.indices }) }),
   });
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INDEX_SYMBOLS } from '../../src/domain/indices.ts';
 import { MAX_OPERATION_LABELS } from '../../src/server/server-metrics.ts';
+import { ACCESS_TOKEN, API_KEY, startFakeKite } from '../helpers/fake-kite.ts';
 import { postGraphQL, startTestApp, type TestApp } from '../helpers/test-app.ts';
 
 /** Samples of one metric family from the exposition text: labels and value. */
@@ -129,5 +130,30 @@ describe('metrics', () => {
     const names = new Set(samples(text, 'g6_graphql_operations_total').map((s) => s.labels.operation));
     expect(names.size).toBeLessThanOrEqual(MAX_OPERATION_LABELS + 2);
     expect(names.has('other')).toBe(true);
+  });
+});
+
+describe('Kite metrics with the ticker off', () => {
+  it('export no ticker series (a 0 would read as disconnected), and the token and quote series from the start', async () => {
+    const fake = await startFakeKite({ quoteRequestsPerSecond: 1000 });
+    const app = await startTestApp({
+      G6_INDICES: 'NIFTY',
+      KITE_API_KEY: API_KEY,
+      KITE_ACCESS_TOKEN: ACCESS_TOKEN,
+      G6_KITE_ROOT: fake.restUrl,
+      G6_KITE_TICKER: 'false',
+      G6_COLLECTION_INTERVAL: '3600',
+    });
+    try {
+      const text = await (await fetch(`${app.httpUrl}/metrics`)).text();
+      expect(text).not.toMatch(/^g6_kite_ticker_/m);
+      expect(samples(text, 'g6_kite_token_valid')).toEqual([{ labels: {}, value: 1 }]);
+      expect(sampleValue(text, 'g6_kite_malformed_quotes_total', { index: 'NIFTY' })).toBe(0);
+      expect(sampleValue(text, 'g6_health_status', { component: 'provider', status: 'HEALTHY' })).toBe(1);
+      expect(samples(text, 'g6_health_status').some((s) => s.labels.component === 'ticker')).toBe(false);
+    } finally {
+      await app.stop();
+      await fake.close();
+    }
   });
 });

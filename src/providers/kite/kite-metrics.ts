@@ -1,8 +1,15 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { KiteProviderEvents } from './kite-provider.ts';
 
-/** The Kite provider's metrics, registered into `registry`; the events it returns keep them current. */
-export function registerKiteMetrics(registry: Registry): KiteProviderEvents {
+/**
+ * The Kite provider's metrics, registered into `registry`; the events it returns keep them current. The
+ * ticker's series exist only when the ticker is on: a 0 from a ticker switched off would read as
+ * "disconnected" to the alert rule.
+ */
+export function registerKiteMetrics(
+  registry: Registry,
+  setup: { readonly ticker: boolean; readonly indices: readonly string[] },
+): KiteProviderEvents {
   const requests = new Counter({
     name: 'g6_kite_requests_total',
     help: 'Kite REST calls by endpoint and outcome (ok, retried, token, final, failed)',
@@ -32,15 +39,16 @@ export function registerKiteMetrics(registry: Registry): KiteProviderEvents {
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const tickerRegisters = setup.ticker ? [registry] : [];
   const tickerConnected = new Gauge({
     name: 'g6_kite_ticker_connected',
     help: '1 while the Kite ticker WebSocket is connected',
-    registers: [registry],
+    registers: tickerRegisters,
   });
   const tickerReconnects = new Counter({
     name: 'g6_kite_ticker_reconnects_total',
     help: 'Ticker reconnect attempts scheduled',
-    registers: [registry],
+    registers: tickerRegisters,
   });
   const malformedQuotes = new Counter({
     name: 'g6_kite_malformed_quotes_total',
@@ -48,6 +56,10 @@ export function registerKiteMetrics(registry: Registry): KiteProviderEvents {
     labelNames: ['index'] as const,
     registers: [registry],
   });
+  // Present from the start, so rate() and increase() see the first one.
+  for (const index of setup.indices) {
+    malformedQuotes.inc({ index }, 0);
+  }
   return {
     onRequest: (endpoint, outcome, durationMs) => {
       requests.inc({ endpoint, outcome });
