@@ -44,8 +44,14 @@ interface CalculatorResult extends Partial<OptionGreeks> {
   readonly ivStatus: IvStatus | null;
 }
 
+/** Extreme inputs (a volatility of 1e-320, a century to expiry) overflow a Greek: null, not a Float error. */
+function finiteOrNull(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
 const OptionCalculatorResultRef = builder.objectRef<CalculatorResult>('OptionCalculatorResult').implement({
-  description: 'Price and Greeks (units as on OptionQuote; theta and charm per calendar day).',
+  description:
+    'Price and Greeks (units as on OptionQuote; theta and charm per calendar day). A value that overflows double precision for extreme inputs is null.',
   fields: (t) => ({
     model: t.field({ type: PricingModelEnum, resolve: (r) => r.model }),
     timeToExpiryYears: t.float({ resolve: (r) => r.timeToExpiryYears }),
@@ -60,15 +66,15 @@ const OptionCalculatorResultRef = builder.objectRef<CalculatorResult>('OptionCal
       description: 'Set when solving from a price.',
       resolve: (r) => r.ivStatus,
     }),
-    price: t.float({ nullable: true, resolve: (r) => r.price ?? null }),
-    delta: t.float({ nullable: true, resolve: (r) => r.delta ?? null }),
-    gamma: t.float({ nullable: true, resolve: (r) => r.gamma ?? null }),
-    thetaPerDay: t.float({ nullable: true, resolve: (r) => r.thetaPerDay ?? null }),
-    vegaPerVolPoint: t.float({ nullable: true, resolve: (r) => r.vegaPerVolPoint ?? null }),
-    rhoPerRatePoint: t.float({ nullable: true, resolve: (r) => r.rhoPerRatePoint ?? null }),
-    vanna: t.float({ nullable: true, resolve: (r) => r.vanna ?? null }),
-    volga: t.float({ nullable: true, resolve: (r) => r.volga ?? null }),
-    charm: t.float({ nullable: true, resolve: (r) => r.charm ?? null }),
+    price: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.price) }),
+    delta: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.delta) }),
+    gamma: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.gamma) }),
+    thetaPerDay: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.thetaPerDay) }),
+    vegaPerVolPoint: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.vegaPerVolPoint) }),
+    rhoPerRatePoint: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.rhoPerRatePoint) }),
+    vanna: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.vanna) }),
+    volga: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.volga) }),
+    charm: t.float({ nullable: true, resolve: (r) => finiteOrNull(r.charm) }),
   }),
 });
 

@@ -243,5 +243,22 @@ describe('GraphQL queries (in process)', () => {
     expect(both.errors![0]!.extensions.code).toBe('BAD_USER_INPUT');
     const noForward = await query(q, { i: { ...input, model: 'BLACK_76', volatility: 0.1 } });
     expect(noForward.errors![0]!.message).toContain('input.forward');
+    // Found by the fuzz: a volatility near the smallest double overflows gamma and vanna. They are null,
+    // not a Float serialisation error masked as INTERNAL_SERVER_ERROR.
+    const extreme = await query(q, {
+      i: {
+        ...input,
+        right: 'CE',
+        spot: 29_994,
+        strike: 29_988,
+        timeToExpiryYears: 13_067,
+        rate: 1.7e-307,
+        volatility: 6e-323,
+      },
+    });
+    expect(extreme.errors).toBeUndefined();
+    const values = Object.values(extreme.data!.optionCalculator as Record<string, unknown>);
+    expect(values.every((v) => v === null || typeof v === 'string' || Number.isFinite(v))).toBe(true);
+    expect([extreme.data!.optionCalculator.gamma, extreme.data!.optionCalculator.vanna]).toContain(null);
   });
 });
