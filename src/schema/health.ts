@@ -177,17 +177,11 @@ builder.subscriptionField('alertRaised', (t) =>
   t.field({
     type: AlertRef,
     description:
-      'Alert events in order: first the latest event of each alert firing now (unless includeFiring is false), then every FIRING, escalation and RESOLVED as it happens. A reader 100 events behind loses the oldest.',
-    args: {
-      includeFiring: t.arg.boolean({
-        defaultValue: true,
-        description: 'Start with the alerts already firing, so a client that (re)connects mid-outage knows of it.',
-      }),
-    },
-    subscribe: (_root, args, ctx) => {
+      'Alert events in order: first the latest event of each alert firing now (so a client that (re)connects mid-outage knows of it), then every FIRING, escalation and RESOLVED as it happens. A reader 100 events behind loses the oldest.',
+    subscribe: (_root, _args, ctx) => {
       // Subscribed before the firing list is read, so nothing raised in between is missed.
       const live = ctx.health.subscribeAlerts();
-      return firingThenLive(args.includeFiring === false ? [] : ctx.health.firingAlerts(), live);
+      return firingThenLive(ctx.health.firingAlerts(), live);
     },
     resolve: (event: AlertEvent) => event,
   }),

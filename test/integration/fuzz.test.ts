@@ -386,6 +386,9 @@ beforeAll(async () => {
     // Five indices every 0.2 s kept a core busy collecting, and the run's length followed the machine's
     // speed (10 minutes on a slow day); the fuzz needs snapshots to exist, not to change.
     G6_COLLECTION_INTERVAL: '5',
+    // An alert firing from the start (any process is above 16 MiB): alertRaised, like every other
+    // subscription, then answers at once with it.
+    G6_HEALTH_MAX_RSS_MB: '16',
   });
   const first = await fetch(`${t.httpUrl}/graphql`, {
     method: 'POST',
