@@ -199,20 +199,28 @@ const decimal = (min: number, max: number, what: string) =>
       .max(max, { error: `expected ${what} from ${min} to ${max}` }),
   );
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty when set' });
+function isUrlWith(text: string, schemes: readonly string[]): boolean {
+  try {
+    return schemes.includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+/** A comma-separated list: items trimmed, then `normalise`d; empty items dropped. */
+const commaList = (normalise: (item: string) => string = (item) => item) =>
+  z.string().transform((text) =>
+    text
+      .split(',')
+      .map((s) => normalise(s.trim()))
+      .filter((s) => s.length > 0),
+  );
 const url = (schemes: readonly string[]) =>
   z
     .string()
     .trim()
-    .refine(
-      (text) => {
-        try {
-          return schemes.includes(new URL(text).protocol);
-        } catch {
-          return false;
-        }
-      },
-      { error: `expected a URL starting ${schemes.map((p) => `${p}//`).join(' or ')}` },
-    )
+    .refine((text) => isUrlWith(text, schemes), {
+      error: `expected a URL starting ${schemes.map((p) => `${p}//`).join(' or ')}`,
+    })
     // kiteconnect appends paths to the root itself.
     .transform((text) => text.replace(/\/+$/, ''));
 
@@ -233,14 +241,7 @@ const ENV_SCHEMA = z.object({
     .optional(),
   G6_LOG_RETENTION_DAYS: integer(1, 3650).optional(),
   G6_MOCK_MODE: bool().optional(),
-  G6_INDICES: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((s) => s.trim().toUpperCase())
-        .filter((s) => s.length > 0),
-    )
+  G6_INDICES: commaList((s) => s.toUpperCase())
     .refine((list) => list.length > 0, { error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}` })
     .refine((list) => list.every(isIndexSymbol), {
       error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}`,
@@ -261,14 +262,7 @@ const ENV_SCHEMA = z.object({
   G6_TIME_BASIS: z.enum(['CALENDAR_365', 'TRADING_252'], { error: 'expected CALENDAR_365 or TRADING_252' }).optional(),
   G6_PRICE_RULE: z.enum(['MID_ELSE_LAST', 'LAST'], { error: 'expected MID_ELSE_LAST or LAST' }).optional(),
   G6_STALE_QUOTE_SECONDS: seconds(1, 86_400).optional(),
-  G6_MARKET_HOLIDAYS: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
+  G6_MARKET_HOLIDAYS: commaList()
     .refine((list) => list.every(isIsoDate), { error: 'expected comma-separated dates YYYY-MM-DD' })
     .optional(),
   G6_MARKET_CALENDAR_FILE: nonEmpty.optional(),
@@ -338,40 +332,17 @@ const ENV_SCHEMA = z.object({
   G6_HEALTH_MAX_RSS_MB: integer(16, 1_048_576).optional(),
   G6_ALERT_FOR: seconds(0, 86_400).optional(),
   G6_ALERT_KEEP_FIRING_FOR: seconds(0, 86_400).optional(),
-  G6_ALERT_WEBHOOK_URLS: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
-    .refine(
-      (list) =>
-        list.length > 0 &&
-        list.every((u) => {
-          try {
-            return ['http:', 'https:'].includes(new URL(u).protocol);
-          } catch {
-            return false;
-          }
-        }),
-      { error: 'expected comma-separated URLs starting http:// or https://' },
-    )
+  G6_ALERT_WEBHOOK_URLS: commaList()
+    .refine((list) => list.length > 0 && list.every((u) => isUrlWith(u, ['http:', 'https:'])), {
+      error: 'expected comma-separated URLs starting http:// or https://',
+    })
     .optional(),
   G6_ALERT_WEBHOOK_SECRET: nonEmpty.optional(),
   G6_ALERT_WEBHOOK_TIMEOUT: seconds(0.1, 120).optional(),
   G6_ALERT_WEBHOOK_RETRY_MAX: seconds(0.1, 3600).optional(),
   G6_ALERT_WEBHOOK_ATTEMPTS: integer(1, 100).optional(),
   G6_ALERT_WEBHOOK_QUEUE: integer(1, 100_000).optional(),
-  G6_CORS_ORIGINS: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((s) => s.trim().replace(/\/+$/, ''))
-        .filter((s) => s.length > 0),
-    )
+  G6_CORS_ORIGINS: commaList((s) => s.replace(/\/+$/, ''))
     .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o)), {
       error: 'expected * or comma-separated origins like https://app.example.com',
     })

@@ -285,6 +285,16 @@ async function runChecks(
   await check('analytics', () => checkAnalytics());
   await check('data directory', () => checkDataDirectory(config.dataDir, { writable: collects }));
 
+  // Redis needs no temporary directory: checked (or skipped) whichever way the rest went.
+  const checkRedisIfConfigured = async () => {
+    const redis = config.redis;
+    if (redis === null) {
+      record('redis', skip(REDIS_OFF), 0);
+    } else {
+      await check('redis', () => checkRedis(redis, { now, logger }));
+    }
+  };
+
   // Released in reverse order at the end, whatever happened.
   const cleanup: Array<() => Promise<unknown>> = [];
   try {
@@ -297,12 +307,7 @@ async function runChecks(
         record(name, fail(why), 0);
       }
       record('influx', config.influx === null ? skip(INFLUX_OFF) : fail(why), 0);
-      if (config.redis === null) {
-        record('redis', skip(REDIS_OFF), 0);
-      } else {
-        const redis = config.redis;
-        await check('redis', () => checkRedis(redis, { now, logger }));
-      }
+      await checkRedisIfConfigured();
       return checks;
     }
     const dir = tempDir;
@@ -423,12 +428,7 @@ async function runChecks(
       const influx = config.influx;
       await check('influx', (signal) => checkInflux(influx, { now, logger, signal }));
     }
-    if (config.redis === null) {
-      record('redis', skip(REDIS_OFF), 0);
-    } else {
-      const redis = config.redis;
-      await check('redis', () => checkRedis(redis, { now, logger }));
-    }
+    await checkRedisIfConfigured();
     return checks;
   } finally {
     for (const release of cleanup.reverse()) {

@@ -1,3 +1,5 @@
+import { iterateSubscriber, type Waiter } from './subscriber-iterator.ts';
+
 export interface BoundedEventPubSub<V> {
   publish(value: V): void;
   /**
@@ -9,10 +11,8 @@ export interface BoundedEventPubSub<V> {
   close(): void;
 }
 
-interface Subscriber<V> {
+interface Subscriber<V> extends Waiter {
   readonly queue: V[];
-  wake: (() => void) | null;
-  done: boolean;
 }
 
 /** For events where each one matters (alerts), unlike snapshots where the newest replaces the rest. */
@@ -37,39 +37,12 @@ export function createBoundedEventPubSub<V>(maxQueue: number, onDropped?: () => 
     subscribe(signal) {
       const subscriber: Subscriber<V> = { queue: [], wake: null, done: false };
       subscribers.add(subscriber);
-      const onAbort = () => finish(subscriber);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) {
-        finish(subscriber);
-      }
-      const cleanUp = () => {
-        signal?.removeEventListener('abort', onAbort);
-        finish(subscriber);
-      };
-      const iterator: AsyncIterableIterator<V> = {
-        async next() {
-          while (!subscriber.done && subscriber.queue.length === 0) {
-            await new Promise<void>((resolve) => {
-              subscriber.wake = resolve;
-            });
-            subscriber.wake = null;
-          }
-          const value = subscriber.queue.shift();
-          if (value !== undefined && !subscriber.done) {
-            return { done: false, value };
-          }
-          cleanUp();
-          return { done: true, value: undefined };
-        },
-        async return() {
-          cleanUp();
-          return { done: true, value: undefined };
-        },
-        [Symbol.asyncIterator]() {
-          return iterator;
-        },
-      };
-      return iterator;
+      return iterateSubscriber(
+        subscriber,
+        () => (subscriber.queue.length === 0 ? null : { value: subscriber.queue.shift() as V }),
+        () => finish(subscriber),
+        signal,
+      );
     },
     subscriberCount: () => subscribers.size,
     close() {

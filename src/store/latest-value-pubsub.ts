@@ -1,3 +1,5 @@
+import { iterateSubscriber, type Waiter } from './subscriber-iterator.ts';
+
 export interface LatestValuePubSub<K, V> {
   publish(value: V): void;
   /**
@@ -11,11 +13,9 @@ export interface LatestValuePubSub<K, V> {
   close(): void;
 }
 
-interface Subscriber<K, V> {
+interface Subscriber<K, V> extends Waiter {
   readonly key: K;
   pending: V | null;
-  wake: (() => void) | null;
-  done: boolean;
 }
 
 /** A topic per key holding only the newest value for each subscriber (snapshots, market status). */
@@ -48,40 +48,16 @@ export function createLatestValuePubSub<K, V>(
     subscribe(key, signal) {
       const subscriber: Subscriber<K, V> = { key, pending: null, wake: null, done: false };
       subscribers.add(subscriber);
-      const onAbort = () => finish(subscriber);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) {
-        finish(subscriber);
-      }
-      const cleanUp = () => {
-        signal?.removeEventListener('abort', onAbort);
-        finish(subscriber);
-      };
-      const iterator: AsyncIterableIterator<V> = {
-        async next() {
-          while (!subscriber.done && subscriber.pending === null) {
-            await new Promise<void>((resolve) => {
-              subscriber.wake = resolve;
-            });
-            subscriber.wake = null;
-          }
-          if (subscriber.pending !== null && !subscriber.done) {
-            const value = subscriber.pending;
-            subscriber.pending = null;
-            return { done: false, value };
-          }
-          cleanUp();
-          return { done: true, value: undefined };
+      return iterateSubscriber(
+        subscriber,
+        () => {
+          const value = subscriber.pending;
+          subscriber.pending = null;
+          return value === null ? null : { value };
         },
-        async return() {
-          cleanUp();
-          return { done: true, value: undefined };
-        },
-        [Symbol.asyncIterator]() {
-          return iterator;
-        },
-      };
-      return iterator;
+        () => finish(subscriber),
+        signal,
+      );
     },
     subscriberCount() {
       return subscribers.size;

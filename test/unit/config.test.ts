@@ -89,6 +89,49 @@ describe('loadConfig', () => {
     expect(badUrl.join()).not.toContain('secret');
   });
 
+  it('reads the health thresholds and alert webhooks; webhook URLs and the secret are never echoed', () => {
+    const plain = loadConfig({}, []);
+    expect(plain.kind === 'config' && [plain.config.health, plain.config.alertWebhooks]).toEqual([
+      {
+        staleIntervals: 3,
+        diskMinFreePercent: 5,
+        eventLoopP99Ms: 200,
+        maxRssBytes: 2048 * 1_048_576,
+        alertForMs: 0,
+        keepFiringForMs: 60_000,
+      },
+      null,
+    ]);
+    const set = loadConfig(
+      {
+        G6_HEALTH_STALE_INTERVALS: '5',
+        G6_ALERT_FOR: '30',
+        G6_ALERT_WEBHOOK_URLS: ' https://hooks.example.com/T0/abc , http://127.0.0.1:9000/g6 ,',
+        G6_ALERT_WEBHOOK_SECRET: 'shh-its-a-secret',
+        G6_ALERT_WEBHOOK_ATTEMPTS: '3',
+      },
+      [],
+    );
+    expect(set.kind === 'config' && set.config.health.staleIntervals).toBe(5);
+    expect(set.kind === 'config' && set.config.health.alertForMs).toBe(30_000);
+    expect(set.kind === 'config' && set.config.alertWebhooks).toEqual({
+      urls: ['https://hooks.example.com/T0/abc', 'http://127.0.0.1:9000/g6'],
+      secret: 'shh-its-a-secret',
+      timeoutMs: 5000,
+      maxBackoffMs: 60_000,
+      maxAttempts: 3,
+      maxQueue: 100,
+    });
+    const bad = expectInvalid({ G6_ALERT_WEBHOOK_URLS: 'ftp://token@files.example.com', G6_HEALTH_MAX_RSS_MB: '8' });
+    expect(bad).toEqual([
+      expect.stringMatching(/^G6_HEALTH_MAX_RSS_MB="8": expected a whole number from 16 to 1048576/),
+      expect.stringMatching(
+        /^G6_ALERT_WEBHOOK_URLS=\[Redacted\]: expected comma-separated URLs starting http:\/\/ or https:\/\//,
+      ),
+    ]);
+    expect(bad.join()).not.toContain('token@');
+  });
+
   it('rejects unknown flags and a bad --port', () => {
     expect(expectInvalid({}, ['--verbose'])[0]).toMatch(/command line: .*--verbose/);
     expect(expectInvalid({}, ['--port=99999'])[0]).toMatch(/--port "99999": expected a whole number from 0 to 65535/);
