@@ -379,6 +379,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         sinks: sinks.flatMap((s) => (s.health === undefined ? [] : [{ name: s.name, health: s.health() }])),
         redis: redisState,
         draining,
+        marketOpen: marketOpen(),
       }),
       thresholds: {
         staleAfterMs,

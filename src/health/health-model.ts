@@ -53,6 +53,8 @@ export interface HealthInputs {
   readonly rssBytes: number;
   /** Stopping: nothing is ready, whatever the parts say. */
   readonly draining: boolean;
+  /** Whether any collected market is in session or pre-open; null when not known. */
+  readonly marketOpen: boolean | null;
 }
 
 export interface HealthAssessment {
@@ -81,13 +83,20 @@ function gib(bytes: number): string {
   return `${(bytes / 1_073_741_824).toFixed(1)} GiB`;
 }
 
-function providerComponents(provider: ProviderHealth): ComponentAssessment[] {
+/**
+ * A provider that cannot deliver is DOWN while its market trades, but only DEGRADED while it is closed:
+ * a Kite token dies at 06:00 IST every day, and a page at 06:00 on a Sunday helps nobody. It still has
+ * to be fixed before the next session, so it warns, and /ready stays 503.
+ */
+function providerComponents(provider: ProviderHealth, marketOpen: boolean | null): ComponentAssessment[] {
   const parts: ComponentAssessment[] = [];
   const own = provider.problems.filter((p) => provider.ticker?.reason !== p);
+  const closed = !provider.ready && marketOpen === false;
   parts.push({
     name: 'provider',
-    status: !provider.ready ? 'DOWN' : own.length > 0 ? 'DEGRADED' : 'HEALTHY',
-    reason: own.length > 0 ? own.join('; ') : null,
+    status: !provider.ready && !closed ? 'DOWN' : own.length > 0 ? 'DEGRADED' : 'HEALTHY',
+    reason:
+      own.length > 0 ? `${own.join('; ')}${closed ? ' (market closed: needed before the next session)' : ''}` : null,
   });
   if (provider.ticker !== undefined) {
     parts.push({
@@ -187,7 +196,7 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds)
     notReady.push('shutting down');
   }
   if (inputs.provider !== null) {
-    components.push(...providerComponents(inputs.provider));
+    components.push(...providerComponents(inputs.provider, inputs.marketOpen));
     if (!inputs.provider.ready) {
       notReady.push(...inputs.provider.problems);
     }

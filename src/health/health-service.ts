@@ -19,7 +19,7 @@ import type { HealthView } from './health-tracker.ts';
 /** What the composition reads from the running parts on every check; the service samples the rest. */
 export type PartInputs = Pick<
   HealthInputs,
-  'provider' | 'collectors' | 'collectingSinceMs' | 'sinks' | 'redis' | 'draining'
+  'provider' | 'collectors' | 'collectingSinceMs' | 'sinks' | 'redis' | 'draining' | 'marketOpen'
 >;
 
 export interface DiskSpace {
@@ -125,7 +125,8 @@ export function createHealthService(options: HealthServiceOptions): HealthServic
   };
 
   const logAlert = (event: AlertEvent) => {
-    const fields = { alert: event.id, component: event.component, severity: event.severity, reason: event.reason };
+    // `subject`, not `component`: the child logger's own `component` is 'health'.
+    const fields = { alert: event.id, subject: event.component, severity: event.severity, reason: event.reason };
     if (event.state === 'RESOLVED') {
       logger.info(fields, `alert resolved: ${event.component}`);
     } else if (event.severity === 'CRITICAL') {
@@ -144,7 +145,7 @@ export function createHealthService(options: HealthServiceOptions): HealthServic
     const { changes, alerts } = recorder.record(assessment, at);
     for (const change of changes) {
       logger.info(
-        { component: change.component, from: change.from, to: change.to, reason: change.reason },
+        { subject: change.component, from: change.from, to: change.to, reason: change.reason },
         `health: ${change.component} ${change.from ?? 'new'} → ${change.to}`,
       );
     }

@@ -45,6 +45,7 @@ function inputs(overrides: Partial<HealthInputs>): HealthInputs {
     disk: { freeBytes: 50 * GIB, totalBytes: 100 * GIB, fallBytesPerHour: null },
     rssBytes: 100 * 1_048_576,
     draining: false,
+    marketOpen: true,
     ...overrides,
   };
 }
@@ -140,6 +141,17 @@ describe('assessHealth: provider, sinks, redis and the process', () => {
     expect(component(expired, 'provider')?.status).toBe('DOWN');
     expect(expired.ready).toBe(false);
     expect(expired.notReadyReasons).toEqual(['kite: access token expired at 06:00 IST']);
+    // The same token problem at night only warns: nothing is collected until the next session anyway.
+    const atNight = assessHealth(
+      inputs({ marketOpen: false, provider: { ready: false, problems: ['kite: access token expired at 06:00 IST'] } }),
+      THRESHOLDS,
+    );
+    expect(component(atNight, 'provider')).toEqual({
+      name: 'provider',
+      status: 'DEGRADED',
+      reason: 'kite: access token expired at 06:00 IST (market closed: needed before the next session)',
+    });
+    expect(atNight.ready).toBe(false);
   });
 
   it('marks a sink that holds data for retry DOWN without making the service unready', () => {
