@@ -2,14 +2,12 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { type ReplaySettings, type RunningApp, startApp } from './app/start-app.ts';
+import type { ReplaySettings, RunningApp } from './app/start-app.ts';
 import { formatStartupSummary } from './app/startup-summary.ts';
 import { readVersion } from './app/version.ts';
 import { runKeygen } from './cli/keygen.ts';
-import { runLogin } from './cli/login.ts';
 import { createProgressFactory } from './cli/progress.ts';
 import { parseReplayArgs, REPLAY_USAGE } from './cli/replay-args.ts';
-import { runSelftest } from './cli/selftest.ts';
 import { loadConfig } from './config.ts';
 import { createLogger, LogFileError } from './logger.ts';
 import { DataDirLockedError } from './sinks/data-dir-lock.ts';
@@ -26,6 +24,8 @@ function redactUrl(text: string): string {
 /** CLI entry: parse config (exit 2 on bad values), run until SIGTERM/SIGINT, shut down cleanly. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   if (argv[0] === 'login') {
+    // Each command loads only what it runs: `g6 --version` or `g6 top` need none of the server.
+    const { runLogin } = await import('./cli/login.ts');
     process.exitCode = await runLogin(argv.slice(1), env, {
       stdin: process.stdin,
       stdout: process.stdout,
@@ -38,11 +38,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return;
   }
   if (argv[0] === 'selftest') {
+    const { runSelftest } = await import('./cli/selftest.ts');
     process.exitCode = await runSelftest(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });
     return;
   }
   if (argv[0] === 'top') {
-    // Loaded only here: a terminal client has no use for the server's modules, and starts faster without them.
     const { runTop } = await import('./cli/top.ts');
     process.exitCode = await runTop(argv.slice(1), env, {
       stdout: process.stdout,
@@ -108,6 +108,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     onFatal(reason instanceof Error ? reason : new Error(String(reason)));
   });
   try {
+    const { startApp } = await import('./app/start-app.ts');
     app = await startApp(config, logger, {
       ...(replay === undefined ? {} : { replay }),
       onFatal: (error) => onFatal(error),
