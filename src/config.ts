@@ -628,7 +628,7 @@ export function loadConfig(
         diskMinFreePercent: e.G6_HEALTH_DISK_MIN_FREE_PERCENT ?? 5,
         eventLoopP99Ms: e.G6_HEALTH_EVENT_LOOP_P99_MS ?? 200,
         maxRssBytes: (e.G6_HEALTH_MAX_RSS_MB ?? 2048) * 1_048_576,
-        alertForMs: Math.round((e.G6_ALERT_FOR ?? 0) * 1000),
+        alertForMs: Math.round((e.G6_ALERT_FOR ?? 30) * 1000),
         keepFiringForMs: Math.round((e.G6_ALERT_KEEP_FIRING_FOR ?? 60) * 1000),
       }),
       alertWebhooks:

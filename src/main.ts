@@ -196,12 +196,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       .then((code) => {
         clearTimeout(deadline);
         logger.flush();
-        process.exit(code);
+        process.exit(Math.max(code, Number(process.exitCode ?? 0)));
       });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   onFatal = (error) => {
+    if (stopping) {
+      // Already on its way out: a second crash must not cut the drain short; the deadline still holds.
+      logger.fatal({ err: error }, 'fatal while shutting down: carrying on with the shutdown');
+      process.exitCode = 1;
+      return;
+    }
     logger.fatal({ err: error }, 'fatal: shutting down');
     shutdown('SIGTERM', 1);
   };

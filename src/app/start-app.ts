@@ -344,12 +344,19 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         ? (scale.relayedStatus().find((s) => s.index === index)?.resting ?? false)
         : gate.isResting(index);
     // In session or its pre-open, as the exchange (or simulated) clock says; not G6_COLLECT_OUTSIDE_HOURS.
-    const marketOpen = () =>
-      segments.some((segment) => {
-        const status = clock.status(segment, now());
-        return isTrading(status) || status.state === 'PRE_OPEN';
-      });
+    const marketOpen = () => {
+      try {
+        return segments.some((segment) => {
+          const status = clock.status(segment, now());
+          return isTrading(status) || status.state === 'PRE_OPEN';
+        });
+      } catch {
+        // A calendar that cannot place the next session (the watcher logs it): not known.
+        return null;
+      }
+    };
     let collectingSinceMs = startedAt.getTime();
+    let boundPort: number | null = null;
     let redisState: { up: boolean; downSinceMs: number | null } | null =
       redis === null ? null : { up: false, downSinceMs: null };
     const healthLogger = logger.child({ component: 'health' });
@@ -359,7 +366,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         : createAlertWebhooks({
             urls: config.alertWebhooks.urls,
             secret: config.alertWebhooks.secret,
-            instance: `${hostname()}:${config.port}`,
+            instance: () => `${hostname()}:${boundPort ?? config.port}`,
             logger: healthLogger,
             timeoutMs: config.alertWebhooks.timeoutMs,
             maxBackoffMs: config.alertWebhooks.maxBackoffMs,
@@ -535,6 +542,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       () => server.start(config.port, config.host),
       () => server.stop(),
     );
+    boundPort = port;
     provider.setMarketOpen?.(streamsWanted());
     await life.start(
       `provider ${provider.name}`,
@@ -553,16 +561,18 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       watcher.stop();
       marketStatus.close();
     });
+    if (webhooks !== null) {
+      webhooks.start();
+      // Stopped after health (so the last alerts are queued) and given a moment to deliver them.
+      life.started('alert webhooks', () => webhooks.close(Math.min(2_000, config.shutdownTimeoutMs / 4)));
+    }
+    // Counted from here: a slow provider start (the instruments download) is not a stale collector.
+    collectingSinceMs = now().getTime();
     await life.start(
       'health',
       () => healthService.start(),
       () => healthService.stop(),
     );
-    if (webhooks !== null) {
-      webhooks.start();
-      // Closed after the last alert (the shutdown's own) was queued, and before the process exits.
-      life.started('alert webhooks', () => webhooks.close());
-    }
     // Stopped before the sinks flush: clients get 1001 and requests in flight finish, then storage closes.
     life.started('clients (WebSockets and HTTP requests)', () => server.stop());
     if (scale !== null && collects) {

@@ -87,6 +87,8 @@ const SECRET_VARIABLES = [
   'KITE_ACCESS_TOKEN',
   'G6_TOKEN_PASSPHRASE',
   'INFLUXDB_TOKEN',
+  'G6_ALERT_WEBHOOK_SECRET',
+  'G6_API_KEYS',
 ];
 
 type ParsedArgs =
@@ -136,6 +138,10 @@ function secretValues(env: NodeJS.ProcessEnv): string[] {
     } catch {
       // Not a URL: loadConfig reports it, without its value.
     }
+  }
+  // Webhook URLs carry their tokens in the path or query: each one whole, and each API key alone.
+  for (const name of ['G6_ALERT_WEBHOOK_URLS', 'G6_API_KEYS']) {
+    values.push(...(env[name] ?? '').split(',').map((item) => item.trim()));
   }
   // Short values would blank ordinary words.
   return [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);

@@ -15,7 +15,7 @@ export interface AlertWebhookOptions {
   /** G6_ALERT_WEBHOOK_SECRET: signs each request (see `signature`); null sends no signature headers. */
   readonly secret: string | null;
   /** Which G6 sends the alerts, e.g. its host:port; part of the payload. */
-  readonly instance: string;
+  readonly instance: string | (() => string);
   readonly logger: Logger;
   /** Events waiting per URL behind the one being delivered; beyond it one is dropped (see `send`). @default 100 */
   readonly maxQueue?: number;
@@ -55,8 +55,11 @@ export interface AlertWebhooks {
   send(event: AlertEvent): void;
   /** Starts delivering (events sent before it wait in their queues). */
   start(): void;
-  /** Aborts what is in flight, clears every timer and logs what was never delivered. */
-  close(): Promise<void>;
+  /**
+   * Gives the queues up to `drainMs` to empty (the alerts of a shutdown itself, a RESOLVED waiting to
+   * retry), then aborts what is in flight, clears every timer and logs what was never delivered.
+   */
+  close(drainMs?: number): Promise<void>;
   /** Events not yet delivered, given up or dropped, over all URLs (the ones in flight included). */
   queued(): number;
 }
@@ -182,6 +185,8 @@ export function createAlertWebhooks(options: AlertWebhookOptions): AlertWebhooks
   const maxBackoffMs = options.maxBackoffMs ?? DEFAULT_ALERT_WEBHOOK_OPTIONS.maxBackoffMs;
   const maxAttempts = options.maxAttempts ?? DEFAULT_ALERT_WEBHOOK_OPTIONS.maxAttempts;
   const now = options.now ?? (() => new Date());
+  // A function when the port is bound after the webhooks are made (G6_PORT=0).
+  const instanceName = typeof options.instance === 'function' ? options.instance : () => options.instance as string;
   const random = options.random ?? Math.random;
   const fetchFn = options.fetch ?? globalThis.fetch;
   const log = options.logger.child({ component: 'alert-webhooks' });
@@ -234,7 +239,7 @@ export function createAlertWebhooks(options: AlertWebhookOptions): AlertWebhooks
 
   async function attempt(lane: Lane, event: AlertEvent): Promise<Outcome> {
     const sentAt = now();
-    const body = JSON.stringify(alertPayload(event, options.instance, sentAt));
+    const body = JSON.stringify(alertPayload(event, instanceName(), sentAt));
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'g6-alert-webhook/1',
@@ -397,7 +402,7 @@ export function createAlertWebhooks(options: AlertWebhookOptions): AlertWebhooks
           return;
         }
         // An event that cannot be serialised fails here, once, rather than on every attempt of every URL.
-        alertPayload(event, options.instance, now());
+        alertPayload(event, instanceName(), now());
         for (const lane of lanes) {
           enqueue(lane, event);
         }
@@ -418,9 +423,25 @@ export function createAlertWebhooks(options: AlertWebhookOptions): AlertWebhooks
         kick(lane);
       }
     },
-    async close() {
+    async close(drainMs = 0) {
       if (closed) {
         return;
+      }
+      if (drainMs > 0 && started) {
+        let timer: NodeJS.Timeout | undefined;
+        const idle = async () => {
+          // A lane that empties starts no new run; one that got more events meanwhile has a new one.
+          while (lanes.some((lane) => lane.running !== null)) {
+            await Promise.all(lanes.map((lane) => lane.running));
+          }
+        };
+        await Promise.race([
+          idle(),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, drainMs);
+          }),
+        ]);
+        clearTimeout(timer);
       }
       closed = true;
       for (const lane of lanes) {

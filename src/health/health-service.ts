@@ -171,7 +171,20 @@ export function createHealthService(options: HealthServiceOptions): HealthServic
       histogram.enable();
       await sampleDisk();
       check();
-      every(checkIntervalMs, () => check());
+      let lastFailure: string | null = null;
+      every(checkIntervalMs, () => {
+        // A part whose health() throws must not take the process down from a timer; said once per message.
+        try {
+          check();
+          lastFailure = null;
+        } catch (error) {
+          const message = (error as Error).message;
+          if (message !== lastFailure) {
+            lastFailure = message;
+            logger.error({ err: error }, 'health check failed');
+          }
+        }
+      });
       every(diskSampleIntervalMs, () => {
         // One statfs at a time: a hung NFS mount must not pile them up.
         if (!sampling) {

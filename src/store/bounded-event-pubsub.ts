@@ -18,6 +18,8 @@ interface Subscriber<V> extends Waiter {
 /** For events where each one matters (alerts), unlike snapshots where the newest replaces the rest. */
 export function createBoundedEventPubSub<V>(maxQueue: number, onDropped?: () => void): BoundedEventPubSub<V> {
   const subscribers = new Set<Subscriber<V>>();
+  // After close(), a subscription ends at once instead of waiting for values that will never come.
+  let closed = false;
   const finish = (subscriber: Subscriber<V>) => {
     subscriber.done = true;
     subscribers.delete(subscriber);
@@ -35,8 +37,10 @@ export function createBoundedEventPubSub<V>(maxQueue: number, onDropped?: () => 
       }
     },
     subscribe(signal) {
-      const subscriber: Subscriber<V> = { queue: [], wake: null, done: false };
-      subscribers.add(subscriber);
+      const subscriber: Subscriber<V> = { queue: [], wake: null, done: closed };
+      if (!closed) {
+        subscribers.add(subscriber);
+      }
       return iterateSubscriber(
         subscriber,
         () => (subscriber.queue.length === 0 ? null : { value: subscriber.queue.shift() as V }),
@@ -46,6 +50,7 @@ export function createBoundedEventPubSub<V>(maxQueue: number, onDropped?: () => 
     },
     subscriberCount: () => subscribers.size,
     close() {
+      closed = true;
       for (const subscriber of [...subscribers]) {
         finish(subscriber);
       }

@@ -24,6 +24,8 @@ export function createLatestValuePubSub<K, V>(
   onConflated?: (key: K) => void,
 ): LatestValuePubSub<K, V> {
   const subscribers = new Set<Subscriber<K, V>>();
+  // After close(), a subscription ends at once instead of waiting for values that will never come.
+  let closed = false;
 
   const finish = (subscriber: Subscriber<K, V>) => {
     subscriber.done = true;
@@ -46,8 +48,10 @@ export function createLatestValuePubSub<K, V>(
       }
     },
     subscribe(key, signal) {
-      const subscriber: Subscriber<K, V> = { key, pending: null, wake: null, done: false };
-      subscribers.add(subscriber);
+      const subscriber: Subscriber<K, V> = { key, pending: null, wake: null, done: closed };
+      if (!closed) {
+        subscribers.add(subscriber);
+      }
       return iterateSubscriber(
         subscriber,
         () => {
@@ -63,6 +67,7 @@ export function createLatestValuePubSub<K, V>(
       return subscribers.size;
     },
     close() {
+      closed = true;
       for (const subscriber of [...subscribers]) {
         finish(subscriber);
       }

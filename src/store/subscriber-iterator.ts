@@ -8,6 +8,7 @@ export interface Waiter {
  * The async iterator a pub/sub hands a subscriber: `take` gives its next value, or null when it has none
  * yet (then it waits to be woken). It ends when the subscriber is finished (`finish`: unsubscribe and
  * wake it), when `signal` aborts, or when the reader returns; `finish` runs exactly once in each case.
+ * One reader at a time: `next()` is not to be called again before the last one settled (for-await).
  */
 export function iterateSubscriber<V>(
   subscriber: Waiter,
@@ -15,16 +16,20 @@ export function iterateSubscriber<V>(
   finish: () => void,
   signal?: AbortSignal,
 ): AsyncIterableIterator<V> {
-  const onAbort = () => finish();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) {
-    finish();
-  }
-  const end = (): IteratorResult<V> => {
-    signal?.removeEventListener('abort', onAbort);
-    if (!subscriber.done) {
+  let finished = false;
+  const finishOnce = () => {
+    if (!finished) {
+      finished = true;
+      signal?.removeEventListener('abort', finishOnce);
       finish();
     }
+  };
+  signal?.addEventListener('abort', finishOnce, { once: true });
+  if (signal?.aborted || subscriber.done) {
+    finishOnce();
+  }
+  const end = (): IteratorResult<V> => {
+    finishOnce();
     return { done: true, value: undefined };
   };
   const iterator: AsyncIterableIterator<V> = {

@@ -614,6 +614,23 @@ describe('createAlertWebhooks', () => {
     expect(logged('alert webhooks closed with events not delivered')).toMatchObject([{ undelivered: 1 }]);
   });
 
+  it('createAlertWebhooks.close(drainMs), with an event waiting to retry, delivers it before closing', async () => {
+    const receiver = await startReceiver();
+    receiver.plan(answer(503));
+    const count = counting();
+    const webhooks = hooksFor([receiver.url], count.options);
+    webhooks.start();
+    webhooks.send(alert('RESOLVE-ME', 'RESOLVED'));
+
+    // What a shutdown does: the RESOLVED is queued or retrying, and close gets a moment to deliver it.
+    await webhooks.close(5_000);
+
+    expect(receiver.received.map(key)).toEqual(['RESOLVE-ME:RESOLVED', 'RESOLVE-ME:RESOLVED']);
+    expect(count.calls.delivered).toEqual(['0']);
+    expect(webhooks.queued()).toBe(0);
+    expect(logged('alert webhooks closed with events not delivered')).toEqual([]);
+  });
+
   it('createAlertWebhooks, given a URL that is not http(s), throws without quoting it', () => {
     expect(() => hooksFor([`ftp://host/${PATH_TOKEN}`])).toThrow(
       'alert webhook 0: expected an http:// or https:// URL',

@@ -389,6 +389,7 @@ beforeAll(async () => {
     // An alert firing from the start (any process is above 16 MiB): alertRaised, like every other
     // subscription, then answers at once with it.
     G6_HEALTH_MAX_RSS_MB: '16',
+    G6_ALERT_FOR: '0',
   });
   const first = await fetch(`${t.httpUrl}/graphql`, {
     method: 'POST',

@@ -97,6 +97,7 @@ describe('component health and alerts', () => {
         G6_INDICES: 'NIFTY',
         G6_ALERT_WEBHOOK_URLS: receiver.url,
         G6_ALERT_WEBHOOK_SECRET: SECRET,
+        G6_ALERT_FOR: '0',
         G6_ALERT_KEEP_FIRING_FOR: '0',
       },
       {
@@ -217,6 +218,7 @@ describe('component health and alerts', () => {
         G6_KITE_TICKER: 'false',
         G6_COLLECTION_INTERVAL: '0.2',
         G6_COLLECTION_TIMEOUT: '3',
+        G6_ALERT_FOR: '0',
       },
       { now },
     );

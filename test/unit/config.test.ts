@@ -97,7 +97,7 @@ describe('loadConfig', () => {
         diskMinFreePercent: 5,
         eventLoopP99Ms: 200,
         maxRssBytes: 2048 * 1_048_576,
-        alertForMs: 0,
+        alertForMs: 30_000,
         keepFiringForMs: 60_000,
       },
       null,
