@@ -18,6 +18,14 @@ export class StopFailedError extends AggregateError {
   }
 }
 
+/** Start-up was called off (a signal while starting): what had started has been stopped. */
+export class StartAbortedError extends Error {
+  constructor(during: string) {
+    super(`start-up called off while starting ${during}`);
+    this.name = 'StartAbortedError';
+  }
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -33,6 +41,12 @@ export class Lifecycle {
   #stopping: Promise<void> | null = null;
   #current: string | null = null;
   #remaining: string[] = [];
+  readonly #signal: AbortSignal | undefined;
+
+  /** `signal` calls start-up off: the part starting is not waited for, and `run` unwinds. */
+  constructor(signal?: AbortSignal) {
+    this.#signal = signal;
+  }
 
   /** Registers an already started part. */
   started(name: string, stop: () => Promise<void> | void): void {
@@ -44,9 +58,34 @@ export class Lifecycle {
 
   /** Starts a part and registers it; a part whose start throws is not registered (nothing to undo). */
   async start<T>(name: string, start: () => Promise<T> | T, stop: (value: T) => Promise<void> | void): Promise<T> {
-    const value = await start();
-    this.started(name, () => stop(value));
-    return value;
+    const signal = this.#signal;
+    if (signal?.aborted) {
+      throw new StartAbortedError(name);
+    }
+    const starting = Promise.resolve().then(start);
+    if (signal === undefined) {
+      const value = await starting;
+      this.started(name, () => stop(value));
+      return value;
+    }
+    let onAbort: () => void = () => undefined;
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(new StartAbortedError(name));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const value = await Promise.race([starting, aborted]);
+      this.started(name, () => stop(value));
+      return value;
+    } catch (error) {
+      if (error instanceof StartAbortedError) {
+        // Not waited for, but not left running either: undone whenever its start finishes.
+        void starting.then((value) => stop(value)).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** The part being stopped now and those still to stop (for a shutdown deadline's message). */

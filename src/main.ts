@@ -9,6 +9,7 @@ import { runKeygen } from './cli/keygen.ts';
 import { createProgressFactory } from './cli/progress.ts';
 import { parseReplayArgs, REPLAY_USAGE } from './cli/replay-args.ts';
 import { loadConfig } from './config.ts';
+import { StartAbortedError } from './lifecycle.ts';
 import { createLogger, LogFileError } from './logger.ts';
 import { DataDirLockedError } from './sinks/data-dir-lock.ts';
 
@@ -107,14 +108,35 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     logger.fatal({ err: reason }, 'unhandled promise rejection');
     onFatal(reason instanceof Error ? reason : new Error(String(reason)));
   });
+  // A signal while starting (a Kite instruments download can take a while) undoes what started, instead
+  // of Node's default of dying with the data-directory lock held.
+  const startUp = new AbortController();
+  const onStartUpSignal = (signal: NodeJS.Signals) => {
+    if (startUp.signal.aborted) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      logger.flush();
+      process.exit(1);
+    }
+    logger.info({ signal }, 'signal during start-up: stopping what started');
+    startUp.abort();
+  };
+  process.on('SIGTERM', onStartUpSignal);
+  process.on('SIGINT', onStartUpSignal);
   try {
     const { startApp } = await import('./app/start-app.ts');
     app = await startApp(config, logger, {
+      signal: startUp.signal,
       ...(replay === undefined ? {} : { replay }),
       onFatal: (error) => onFatal(error),
       progress: createProgressFactory({ stream: process.stderr, isTty: process.stderr.isTTY === true, logger }),
     });
   } catch (error) {
+    if (error instanceof StartAbortedError) {
+      // Asked to stop, and stopped: a part still starting was abandoned, so do not wait for it.
+      logger.info({ during: error.message }, 'stopped during start-up');
+      logger.flush();
+      process.exit(0);
+    }
     if (error instanceof DataDirLockedError) {
       // A usage error like a bad variable: the operator started a second writer on one directory.
       logger.fatal({ dataDir: error.dataDir, holder: error.holder }, error.message);
@@ -133,6 +155,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     logger.flush();
     process.exitCode = 1;
     return;
+  } finally {
+    process.off('SIGTERM', onStartUpSignal);
+    process.off('SIGINT', onStartUpSignal);
   }
   const running = app;
   const displayHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

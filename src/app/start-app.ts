@@ -22,7 +22,7 @@ import { DISK_DOWN_FREE_PERCENT, DISK_MIN_RUNWAY_MS } from '../health/health-mod
 import { createHealthService, type HealthSamplers } from '../health/health-service.ts';
 import { readinessReport } from '../health/readiness.ts';
 import { createCsvHistory } from '../history/csv-history.ts';
-import { Lifecycle } from '../lifecycle.ts';
+import { Lifecycle, StartAbortedError } from '../lifecycle.ts';
 import { createMetricsRegistry } from '../metrics.ts';
 import { createReplayProvider } from '../providers/replay/replay-provider.ts';
 import { createRedisConnection, relayKeys } from '../scale/redis-connection.ts';
@@ -75,6 +75,8 @@ export interface StartOptions {
    * it must stop. Defaults to logging at fatal.
    */
   readonly onFatal?: (error: Error) => void;
+  /** Calls start-up off (SIGTERM while starting): what started is stopped and StartAbortedError thrown. */
+  readonly signal?: AbortSignal;
   /** Stand-ins for the disk, event-loop and memory readings, for tests of those alerts. */
   readonly healthSamplers?: HealthSamplers;
   /** Reports long work (the Kite instruments download, a replay); nothing is reported without it. */
@@ -149,7 +151,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       'data directory lock taken over from a dead holder',
     );
   }
-  const life = new Lifecycle();
+  const life = new Lifecycle(options.signal);
   if (lock !== null) {
     life.started('data directory lock', () => lock.release());
   }
@@ -589,6 +591,9 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     life.started('readiness', () => {
       draining = true;
     });
+    if (options.signal?.aborted) {
+      throw new StartAbortedError('the last parts');
+    }
 
     return {
       port,

@@ -97,6 +97,7 @@ export class FakeKite {
   readonly #tokens = new Map<string, Date>();
   readonly #requestTokens = new Set<string>();
   readonly #faults: Array<{ route: RestRoute | 'any'; fault: RestFault }> = [];
+  readonly #arrivals: Array<{ route: RestRoute; resolve: () => void }> = [];
   readonly #windows = new Map<'quote' | 'other', number[]>([
     ['quote', []],
     ['other', []],
@@ -202,6 +203,11 @@ export class FakeKite {
   }
 
   // ---- switches -------------------------------------------------------------------------------------
+
+  /** Resolves at the next request on `route` (as it arrives, before it is answered or faulted). */
+  whenRequested(route: RestRoute): Promise<void> {
+    return new Promise((resolve) => this.#arrivals.push({ route, resolve }));
+  }
 
   /** The next `times` requests on `route` fail with `fault`. */
   failNext(route: RestRoute | 'any', fault: RestFault, times = 1): void {
@@ -320,6 +326,10 @@ export class FakeKite {
             ? 'session'
             : null;
     this.#stats.requests[path] = (this.#stats.requests[path] ?? 0) + 1;
+    for (const waiter of this.#arrivals.filter((a) => a.route === route)) {
+      this.#arrivals.splice(this.#arrivals.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     if (route === null) {
       this.#error(res, 404, 'GeneralException', 'Route not found');
       return;

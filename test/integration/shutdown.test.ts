@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { startBlackHoleProxy } from '../helpers/black-hole-proxy.ts';
 import { runCli } from '../helpers/cli.ts';
 import { checkCsvDay } from '../helpers/csv-check.ts';
+import { ACCESS_TOKEN, API_KEY, startFakeKite } from '../helpers/fake-kite.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -204,6 +205,39 @@ describe('shutdown', () => {
       });
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('undoes start-up on SIGTERM while the Kite token check hangs: exit 0, lock released, nothing collected', async () => {
+    const fake = await startFakeKite();
+    try {
+      fake.failNext('profile', 'hang', 10);
+      const checking = fake.whenRequested('profile');
+      const dataDir = tempDataDir();
+      const run = runCli(['--port', '0'], {
+        G6_HOST: '127.0.0.1',
+        G6_DATA_DIR: dataDir,
+        G6_INDICES: 'NIFTY',
+        G6_LOG_FORMAT: 'json',
+        KITE_API_KEY: API_KEY,
+        KITE_ACCESS_TOKEN: ACCESS_TOKEN,
+        G6_KITE_ROOT: fake.restUrl,
+        G6_KITE_TICKER: 'false',
+        G6_KITE_TIMEOUT: '60',
+      });
+      await checking;
+      run.child.kill('SIGTERM');
+      const exit = await run.exited;
+      expect(exit.code).toBe(0);
+      expect(run.lines.find((l) => l.msg === 'stopped during start-up')).toMatchObject({
+        during: expect.stringMatching(/^start-up called off while starting provider kite/),
+      });
+      expect(run.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('G6 server ready'))).toBe(false);
+      // Undone: the lock is released (the next start takes it cleanly) and nothing was written.
+      expect(existsSync(join(dataDir, '.g6.lock'))).toBe(false);
+      expect(existsSync(join(dataDir, 'csv'))).toBe(false);
+    } finally {
+      await fake.close();
     }
   });
 });
