@@ -50,7 +50,9 @@ async function startAt(at: string, timeZone: string, env: Record<string, string>
     { fakeTime: new Date(at), timeZone },
   );
   const ready = await run.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('G6 server ready'));
+  // Both indices: /ready is 503 until every index has its first snapshot, and SENSEX may come second.
   await run.waitForLog((l) => l.msg === 'collected' && l.index === 'NIFTY');
+  await run.waitForLog((l) => l.msg === 'collected' && l.index === 'SENSEX');
   return { run, port: ready.port as number };
 }
 
