@@ -7,13 +7,14 @@
  */
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { startAppOf } from './start-app-of.mjs';
 
 const distUrl = process.env.G6_BENCH_DIST
   ? pathToFileURL(`${process.env.G6_BENCH_DIST.replace(/\/+$/, '')}/`)
   : new URL('../dist/', import.meta.url);
 const { loadConfig } = await import(new URL('config.js', distUrl));
 const { createLogger } = await import(new URL('logger.js', distUrl));
-const { startApp } = await import(new URL('main.js', distUrl));
+const startApp = await startAppOf(distUrl);
 // Milliseconds since this process started: module loading done, then listening (sent with `ready`).
 const importedMs = performance.now();
 

@@ -21,13 +21,14 @@ import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startAppOf } from './start-app-of.mjs';
 
 const DIST_URL = process.env.G6_BENCH_DIST
   ? pathToFileURL(`${process.env.G6_BENCH_DIST.replace(/\/+$/, '')}/`)
   : new URL('../dist/', import.meta.url);
 const { loadConfig } = await import(new URL('config.js', DIST_URL));
 const { createLogger } = await import(new URL('logger.js', DIST_URL));
-const { startApp } = await import(new URL('main.js', DIST_URL));
+const startApp = await startAppOf(DIST_URL);
 const { generateApiKey } = await import(new URL('server/api-keys.js', DIST_URL));
 
 const CONNECTIONS = 10;

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { createClient } from 'graphql-ws';
 import { register } from 'tsx/esm/api';
 import { WebSocket } from 'ws';
+import { startApp } from '../dist/app/start-app.js';
 import { loadConfig } from '../dist/config.js';
 import { createLogger } from '../dist/logger.js';
-import { startApp } from '../dist/main.js';
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
