@@ -6,6 +6,7 @@ import { type CalendarOverride, parseCalendarOverride } from './domain/calendar/
 import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
 import { isIsoDate } from './domain/ist-time.ts';
 import type { PricingConventions } from './domain/snapshot.ts';
+import { DEFAULT_DISK_MIN_FREE_PERCENT } from './health/health-model.ts';
 import { type ApiKeyEntry, parseApiKeys } from './server/api-keys.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/operation-limits.ts';
 
@@ -625,7 +626,7 @@ export function loadConfig(
       shutdownTimeoutMs: Math.round((e.G6_SHUTDOWN_TIMEOUT ?? 10) * 1000),
       health: Object.freeze({
         staleIntervals: e.G6_HEALTH_STALE_INTERVALS ?? 3,
-        diskMinFreePercent: e.G6_HEALTH_DISK_MIN_FREE_PERCENT ?? 5,
+        diskMinFreePercent: e.G6_HEALTH_DISK_MIN_FREE_PERCENT ?? DEFAULT_DISK_MIN_FREE_PERCENT,
         eventLoopP99Ms: e.G6_HEALTH_EVENT_LOOP_P99_MS ?? 200,
         maxRssBytes: (e.G6_HEALTH_MAX_RSS_MB ?? 2048) * 1_048_576,
         alertForMs: Math.round((e.G6_ALERT_FOR ?? 30) * 1000),

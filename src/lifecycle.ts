@@ -63,15 +63,11 @@ export class Lifecycle {
       throw new StartAbortedError(name);
     }
     const starting = Promise.resolve().then(start);
-    if (signal === undefined) {
-      const value = await starting;
-      this.started(name, () => stop(value));
-      return value;
-    }
     let onAbort: () => void = () => undefined;
+    // Without a signal this never settles, and the race is the start alone.
     const aborted = new Promise<never>((_resolve, reject) => {
       onAbort = () => reject(new StartAbortedError(name));
-      signal.addEventListener('abort', onAbort, { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
       const value = await Promise.race([starting, aborted]);
@@ -84,7 +80,7 @@ export class Lifecycle {
       }
       throw error;
     } finally {
-      signal.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir, open, rmdir, stat, statfs, unlink } from 'node:fs/promises';
+import { access, mkdir, open, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import type { InfluxConfig, RedisConfig } from '../config.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import { toIstCompactDate } from '../domain/ist-time.ts';
 import type { IndexSnapshot } from '../domain/snapshot.ts';
+import { readDiskSpace } from '../health/disk-space.ts';
 import { createCsvHistory } from '../history/csv-history.ts';
 import type { TokenState } from '../providers/kite/kite-credentials.ts';
 import type { MarketDataProvider } from '../providers/market-data-provider.ts';
@@ -36,7 +37,6 @@ export const fail = (detail: string): Verdict => ({ result: 'FAIL', detail });
 export const skip = (detail: string): Verdict => ({ result: 'SKIP', detail });
 
 /** Below this share of the data directory's filesystem free, collection is about to stop: a failure. */
-export const MIN_FREE_FRACTION = 0.05;
 
 /** The measurement the InfluxDB check writes: no G6 dashboard or query reads it. */
 export const SELFTEST_MEASUREMENT = 'g6_selftest';
@@ -153,7 +153,10 @@ function missingDirectories(dir: string): string[] {
  * has room. Directories the check had to create are removed again: the server creates them at start.
  * An API replica (`writable` false) writes nothing there, so only readability is asked of it.
  */
-export async function checkDataDirectory(path: string, options: { readonly writable: boolean }): Promise<Verdict> {
+export async function checkDataDirectory(
+  path: string,
+  options: { readonly writable: boolean; readonly minFreePercent: number },
+): Promise<Verdict> {
   const dir = resolve(path);
   if (!options.writable) {
     if (!existsSync(dir)) {
@@ -191,15 +194,13 @@ export async function checkDataDirectory(path: string, options: { readonly writa
       return fail(`${dir} is not writable: ${describeError(error)}`);
     }
     await unlink(probe);
-    const fs = await statfs(dir);
-    const total = fs.blocks * fs.bsize;
-    const free = fs.bavail * fs.bsize;
+    const { freeBytes: free, totalBytes: total } = await readDiskSpace(dir);
     const fraction = total > 0 ? free / total : 0;
     const space = `${formatBytes(free)} free of ${formatBytes(total)} (${(fraction * 100).toFixed(1)} %)`;
     const created = missing.length > 0 ? ' (created for the check, then removed)' : '';
-    if (fraction < MIN_FREE_FRACTION) {
+    if (fraction * 100 < options.minFreePercent) {
       return fail(
-        `${dir} writable${created} but only ${space}: below ${MIN_FREE_FRACTION * 100} %, storage is about to fail`,
+        `${dir} writable${created} but only ${space}: below ${options.minFreePercent} %, storage is about to fail`,
       );
     }
     return pass(`${dir} writable${created}; ${space}`);

@@ -1,19 +1,12 @@
-import type { OptionRight } from '../analytics/black-scholes.ts';
+import type { BlackScholesInput } from '../analytics/black-scholes.ts';
 
 /**
  * One Black-Scholes-Merton reference option: inputs and the exact values in the units of the reference
  * table (vega per 1.00 of volatility, theta per year, rho per 1.00 of rate).
  */
-export interface ReferenceOption {
+export interface ReferenceOption extends BlackScholesInput {
   /** Data row of the table these values were copied from (1 = the first row after the header). */
   readonly row: number;
-  readonly right: OptionRight;
-  readonly spot: number;
-  readonly strike: number;
-  readonly timeToExpiryYears: number;
-  readonly rate: number;
-  readonly dividendYield: number;
-  readonly volatility: number;
   readonly price: number;
   readonly delta: number;
   readonly gamma: number;

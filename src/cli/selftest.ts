@@ -10,6 +10,7 @@ import { createCollectionActivity } from '../collectors/collection-activity.ts';
 import { DayBaselines } from '../collectors/day-baselines.ts';
 import { type Config, loadConfig } from '../config.ts';
 import type { IndexSnapshot } from '../domain/snapshot.ts';
+import { DEFAULT_DISK_MIN_FREE_PERCENT } from '../health/health-model.ts';
 import { createLogger } from '../logger.ts';
 import type { KiteProvider } from '../providers/kite/kite-provider.ts';
 import type { MarketDataProvider } from '../providers/market-data-provider.ts';
@@ -274,6 +275,7 @@ async function runChecks(
       await check('data directory', () =>
         checkDataDirectory(env.G6_DATA_DIR?.trim() || 'data', {
           writable: env.G6_ROLE?.trim().toLowerCase() !== 'api',
+          minFreePercent: DEFAULT_DISK_MIN_FREE_PERCENT,
         }),
       );
     }
@@ -289,7 +291,9 @@ async function runChecks(
   const collects = config.role !== 'API';
   record('configuration', pass(describeConfig(config)), configMs);
   await check('analytics', () => checkAnalytics());
-  await check('data directory', () => checkDataDirectory(config.dataDir, { writable: collects }));
+  await check('data directory', () =>
+    checkDataDirectory(config.dataDir, { writable: collects, minFreePercent: config.health.diskMinFreePercent }),
+  );
 
   // Redis needs no temporary directory: checked (or skipped) whichever way the rest went.
   const checkRedisIfConfigured = async () => {

@@ -244,8 +244,3 @@ export function chooseBaseline(
   }
   return { spot: firstSeen.spot, basis: 'FIRST_SEEN', tradingDay: firstSeen.tradingDay };
 }
-
-/** Midnight IST opening `tradingDay` (YYYY-MM-DD): history days are IST days. */
-export function istDayStart(tradingDay: string): Date {
-  return new Date(`${tradingDay}T00:00:00.000+05:30`);
-}

@@ -1,3 +1,4 @@
+import { IST_OFFSET_MS } from '../domain/ist-time.ts';
 import type { HealthStatus, TopAlert, TopHealthComponent, TopRow, TopState } from './top-state.ts';
 
 /** How a frame is drawn. */
@@ -172,7 +173,7 @@ function headerLine(): Line {
 }
 
 function istClock(now: Date): string {
-  const ist = new Date(now.getTime() + 330 * 60_000);
+  const ist = new Date(now.getTime() + IST_OFFSET_MS);
   return `${ist.toISOString().slice(11, 19)} IST`;
 }
 

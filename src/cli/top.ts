@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import type { GraphQLFormattedError } from 'graphql';
 import { type Client, createClient, type FormattedExecutionResult } from 'graphql-ws';
 import { WebSocket } from 'ws';
+import { istWallClockToInstant } from '../domain/ist-time.ts';
 import {
   type AlertSeverity,
   type AlertState,
   chooseBaseline,
   createTopState,
   type HealthStatus,
-  istDayStart,
   needsBaseline,
   type StoredSpot,
   type TopAlert,
@@ -393,7 +393,8 @@ function createTopController(options: ControllerOptions): Controller {
       return;
     }
     baselinesAsked.add(key);
-    const dayStart = istDayStart(firstSeen.tradingDay);
+    // History days are IST days: from midnight IST.
+    const dayStart = istWallClockToInstant(firstSeen.tradingDay, 0, 0);
     request<{ closes: HistoryJson | null; dayFirst: HistoryJson | null }>(client, BASELINE_QUERY, {
       index: symbol,
       closesFrom: new Date(dayStart.getTime() - CLOSE_LOOKBACK_DAYS * DAY_MS).toISOString(),

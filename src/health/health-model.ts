@@ -26,6 +26,8 @@ export interface HealthThresholds {
   readonly maxRssBytes: number;
 }
 
+/** G6_HEALTH_DISK_MIN_FREE_PERCENT's default. */
+export const DEFAULT_DISK_MIN_FREE_PERCENT = 5;
 export const DISK_DOWN_FREE_PERCENT = 1;
 export const DISK_MIN_RUNWAY_MS = 24 * 3_600_000;
 

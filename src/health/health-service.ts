@@ -1,10 +1,10 @@
-import { statfs } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { AlertEvent } from './alert-event.ts';
 import type { AlertPolicy } from './alert-manager.ts';
 import type { AlertWebhooks } from './alert-webhooks.ts';
+import { type DiskSpace, readDiskSpace } from './disk-space.ts';
 import { createHealthRecorder, type HealthFeed } from './health-feed.ts';
 import { type HealthMetrics, registerHealthMetrics } from './health-metrics.ts';
 import {
@@ -21,11 +21,6 @@ export type PartInputs = Pick<
   HealthInputs,
   'provider' | 'collectors' | 'collectingSinceMs' | 'sinks' | 'redis' | 'draining' | 'marketOpen'
 >;
-
-export interface DiskSpace {
-  readonly freeBytes: number;
-  readonly totalBytes: number;
-}
 
 export interface HealthServiceOptions {
   readonly parts: () => PartInputs;
@@ -71,12 +66,6 @@ export interface HealthService {
 const DISK_WINDOW_MS = 3_600_000;
 const DISK_MIN_SPAN_MS = 10 * 60_000;
 
-async function fsSpace(dir: string): Promise<DiskSpace> {
-  const stats = await statfs(dir);
-  // bavail, not bfree: what a non-root writer can still use.
-  return { freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
-}
-
 /**
  * Reads the health of every part once a second (the parts are cheap to ask), keeps since-when and history,
  * raises alerts to the log, the `alertRaised` stream and the webhooks, and a summary every
@@ -101,7 +90,7 @@ export function createHealthService(options: HealthServiceOptions): HealthServic
   let eventLoopP99Ms: number | null = null;
   const readEventLoop = options.samplers?.eventLoopP99Ms ?? (() => eventLoopP99Ms);
   const rssBytes = options.samplers?.rssBytes ?? (() => process.memoryUsage.rss());
-  const diskSpace = options.samplers?.diskSpace ?? fsSpace;
+  const diskSpace = options.samplers?.diskSpace ?? readDiskSpace;
   const diskSamples: { atMs: number; freeBytes: number }[] = [];
   let disk: DiskReading | { error: string } | null = null;
   let sampling = false;

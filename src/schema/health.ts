@@ -144,7 +144,9 @@ function firingThenLive(
   live: AsyncIterableIterator<AlertEvent>,
 ): AsyncIterableIterator<AlertEvent> {
   const pending = [...firing].sort((a, b) => a.at.getTime() - b.at.getTime());
-  const sent = new Set(pending.map((e) => `${e.id}|${e.state}|${e.severity}|${e.at.getTime()}`));
+  // What a receiver deduplicates on: one event of one alert.
+  const keyOf = (e: AlertEvent) => `${e.id}|${e.state}|${e.severity}|${e.at.getTime()}`;
+  const sent = new Set(pending.map(keyOf));
   const iterator: AsyncIterableIterator<AlertEvent> = {
     async next() {
       const first = pending.shift();
@@ -153,10 +155,7 @@ function firingThenLive(
       }
       for (;;) {
         const result = await live.next();
-        if (
-          result.done ||
-          !sent.has(`${result.value.id}|${result.value.state}|${result.value.severity}|${result.value.at.getTime()}`)
-        ) {
+        if (result.done || !sent.has(keyOf(result.value))) {
           return result;
         }
       }

@@ -9,6 +9,7 @@ import { CHAIN_QUERY, OVERVIEW_UPDATED } from '../../examples/typescript/documen
 import { readPluginConfig, renderGraphqlEnv } from '../../examples/typescript/generate-graphql-env.ts';
 import { generateApiKey } from '../../src/server/api-keys.ts';
 import { TEST_RUN_VARIABLE } from '../helpers/leftovers.ts';
+import { type Finished, runToEnd } from '../helpers/run-to-end.ts';
 
 /**
  * The clients users copy (examples/), run as a user would against the built server on the simulated
@@ -26,44 +27,24 @@ const NOTEBOOK = join(ROOT, 'examples/python/quickstart.ipynb');
 const full = generateApiKey('examples', ['read', 'subscribe']);
 const reader = generateApiKey('reader', ['read']);
 
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program to its end, SIGKILLed (and the test failed) if it outlasts `timeoutMs`. */
-function run(
+/** Runs a program to its end; a program that outlasts `timeoutMs` fails the test. */
+async function run(
   command: string,
   args: string[],
   options: { env?: Record<string, string>; timeoutMs: number },
 ): Promise<Finished> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] ?? '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += String(chunk);
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') {
-        reject(new Error(`${command} ${args.join(' ')} took over ${options.timeoutMs} ms:\n${stdout}\n${stderr}`));
-      } else {
-        resolvePromise({ code, signal, stdout, stderr });
-      }
-    });
+  const { finished: done } = runToEnd(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] ?? '', ...options.env },
+    timeoutMs: options.timeoutMs,
   });
+  const finished = await done;
+  if (finished.signal === 'SIGKILL') {
+    throw new Error(
+      `${command} ${args.join(' ')} took over ${options.timeoutMs} ms:\n${finished.stdout}\n${finished.stderr}`,
+    );
+  }
+  return finished;
 }
 
 interface Server {

@@ -1,16 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { generateApiKey } from '../../src/server/api-keys.ts';
 import { type CliRun, runCli } from '../helpers/cli.ts';
 import { TEST_RUN_VARIABLE } from '../helpers/leftovers.ts';
-import { postGraphQL } from '../helpers/test-app.ts';
+import { runToEnd } from '../helpers/run-to-end.ts';
+import { postGraphQL, subscribe } from '../helpers/test-app.ts';
 
 const run = promisify(execFile);
 
@@ -27,8 +27,8 @@ const CHILD_ENV = {
   LANG: 'C.UTF-8',
   [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] ?? '',
 };
-/** Between two reads of a pane, which offers no event to wait on. */
-const POLL_MS = 100;
+/** Each pane's output is also piped to a file here (`pipe-pane`): a write to it is the event to re-read on. */
+const paneOutputs = new Map<string, string>();
 
 const dataDirs: string[] = [];
 afterAll(async () => {
@@ -50,12 +50,38 @@ async function tmux(...args: string[]): Promise<string> {
 async function startTop(session: string, args: string[]): Promise<void> {
   const command = `echo before-top; node dist/main.js top ${args.join(' ')}; echo "top exited $?"; exec cat`;
   await tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', 'sh', '-c', command);
+  const output = join(SOCKET_DIR, `${session}.out`);
+  writeFileSync(output, '');
+  paneOutputs.set(session, output);
+  await tmux('pipe-pane', '-t', session, '-o', `cat >> '${output}'`);
   onTestFinished(async () => {
     await tmux('kill-session', '-t', session).catch(() => {});
   });
 }
 
 const pane = (session: string) => tmux('capture-pane', '-p', '-t', session);
+
+/**
+ * Watches the pane's output from now on: `written` resolves at its next write (top redraws at least once
+ * a second) or at `deadline`. Made before a read, so a write during the read is not missed.
+ */
+function watchPane(session: string, deadline: number): { written: Promise<void>; stop(): void } {
+  const output = paneOutputs.get(session);
+  if (output === undefined) {
+    throw new Error(`no output file for ${session}`);
+  }
+  let stop: () => void = () => undefined;
+  const written = new Promise<void>((resolve) => {
+    const watcher = watch(output, () => stop());
+    const bound = setTimeout(() => stop(), Math.max(0, deadline - Date.now()));
+    stop = () => {
+      watcher.close();
+      clearTimeout(bound);
+      resolve();
+    };
+  });
+  return { written, stop };
+}
 
 /** Reads the pane until `accept` returns a value (not undefined), for at most `timeoutMs`. */
 async function waitForPane<T>(
@@ -67,12 +93,14 @@ async function waitForPane<T>(
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
+    const watching = watchPane(session, deadline);
     text = await pane(session);
     const value = accept(text);
     if (value !== undefined) {
+      watching.stop();
       return value;
     }
-    await delay(POLL_MS);
+    await watching.written;
   }
   throw new Error(`pane never showed ${what}; last pane:\n${text}`);
 }
@@ -113,28 +141,16 @@ async function startServer(env: Record<string, string> = {}, port = '0'): Promis
 
 /** `node dist/main.js top …` with pipes (not a terminal); killed if the test ends first. */
 function runTopPiped(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['dist/main.js', 'top', ...args], {
+  const { child, finished } = runToEnd(process.execPath, ['dist/main.js', 'top', ...args], {
     env: { ...CHILD_ENV, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += String(chunk);
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
-      await exited;
+      await finished.catch(() => undefined);
     }
   });
-  return exited;
+  return finished;
 }
 
 async function indicesOf(httpUrl: string): Promise<Array<{ symbol: string; marketStatus: { state: string } }>> {
@@ -148,12 +164,14 @@ async function expectPaneSpotMatchesServer(session: string, httpUrl: string, sym
   for (let attempt = 0; attempt < 50; attempt++) {
     const answer = await postGraphQL(httpUrl, `{ overview(index: ${symbol}) { seq spot } }`);
     const server = answer.data!.overview as { seq: number; spot: number };
+    const watching = watchPane(session, Date.now() + 5_000);
     const shown = spotsIn(await pane(session), [symbol])?.get(symbol);
     if (shown === server.spot.toFixed(2)) {
+      watching.stop();
       return;
     }
     seen.push(`seq ${server.seq}: server ${server.spot.toFixed(2)}, pane ${shown}`);
-    await delay(POLL_MS);
+    await watching.written;
   }
   throw new Error(`the pane never showed the server's ${symbol} spot:\n${seen.join('\n')}`);
 }
@@ -302,15 +320,17 @@ describe('g6 top (not on a terminal)', () => {
       G6_ALERT_FOR: '0',
     });
     const httpUrl = `http://127.0.0.1:${port}`;
-    let firing: Array<{ component: string; severity: string }> = [];
-    const influxFiring = () => firing.some((a) => a.component === 'sink/influx');
-    for (let attempt = 0; attempt < 100 && !influxFiring(); attempt++) {
-      const answer = await postGraphQL(httpUrl, '{ health { alerts { component severity } } }');
-      firing = (answer.data!.health as { alerts: typeof firing }).alerts;
-      if (!influxFiring()) {
-        await delay(POLL_MS);
-      }
+    // The server's own stream says when the Influx alert fires; then health lists what is firing.
+    const raised = subscribe<{ alertRaised: { component: string } }>(
+      `ws://127.0.0.1:${port}/graphql`,
+      'subscription { alertRaised { component } }',
+    );
+    onTestFinished(() => raised.close());
+    while ((await raised.next()).data?.alertRaised.component !== 'sink/influx') {
+      // another component's alert (the event loop on a loaded machine): wait for the next one
     }
+    const answer = await postGraphQL(httpUrl, '{ health { alerts { component severity } } }');
+    const firing = (answer.data!.health as { alerts: Array<{ component: string; severity: string }> }).alerts;
     // On a loaded machine the event loop may be firing too (it is DEGRADED past 200 ms of delay).
     expect(firing).toContainEqual({ component: 'sink/influx', severity: 'CRITICAL' });
 

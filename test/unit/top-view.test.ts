@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   chooseBaseline,
   createTopState,
-  istDayStart,
   needsBaseline,
   type TopAlert,
   type TopOverview,
@@ -18,6 +17,7 @@ import {
   withServer,
 } from '../../src/cli/top-state.ts';
 import { formatAge, renderTop } from '../../src/cli/top-view.ts';
+import { istWallClockToInstant } from '../../src/domain/ist-time.ts';
 
 const NOW = new Date('2026-12-02T05:00:00.000Z'); // 10:30 IST
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
@@ -341,8 +341,8 @@ describe('top state', () => {
     expect(state.rows[0]!.overview).toBeNull();
   });
 
-  it('istDayStart is midnight IST and formatAge uses two units at most', () => {
-    expect(istDayStart('2026-12-02').toISOString()).toBe('2026-12-01T18:30:00.000Z');
+  it('a history day starts at midnight IST, and formatAge uses two units at most', () => {
+    expect(istWallClockToInstant('2026-12-02', 0, 0).toISOString()).toBe('2026-12-01T18:30:00.000Z');
     expect([0, 59_999, 60_000, 3_599_000, 3_600_000, 90_061_000].map(formatAge)).toEqual([
       '0s',
       '59s',
