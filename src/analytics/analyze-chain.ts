@@ -266,17 +266,19 @@ export function analyzeChain(input: ChainAnalysisInput, scenario?: Scenario): Ch
       slot.put = { quote: leg.quote, analytics };
     }
   });
+  const atmStrike = nearestStrike(
+    chain.strikes.map((s) => s.strike),
+    forward,
+  );
+  const atmPosition = chain.strikes.findIndex((s) => s.strike === atmStrike);
   const strikes: AnalyzedStrike[] = chain.strikes.map((row, i) => ({
     strike: row.strike,
+    offset: i - atmPosition,
     call: contractsByStrike[i]!.call,
     put: contractsByStrike[i]!.put,
     gammaExposure: strikeGex[i]!,
   }));
 
-  const atmStrike = nearestStrike(
-    strikes.map((s) => s.strike),
-    forward,
-  );
   const smile = buildSmile(
     strikes.map((s) => ({
       strike: s.strike,

@@ -4,10 +4,11 @@ import { buildTermStructure } from '../analytics/term-structure.ts';
 import { buildVolatilitySurface } from '../analytics/volatility-surface.ts';
 import { segmentOf } from '../domain/calendar/calendar-data.ts';
 import { AppError, ERROR_CODES } from '../domain/errors.ts';
+import { tagsByExpiry } from '../domain/expiry-tags.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../domain/indices.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
 import type { ExpiryQuotes, IndexMarketData } from '../domain/market-data.ts';
-import type { ChainSnapshot, IndexSnapshot, PricingConventions } from '../domain/snapshot.ts';
+import { type ChainSnapshot, type IndexSnapshot, indexDayOf, type PricingConventions } from '../domain/snapshot.ts';
 import { timeToExpiryYears as timeToExpiry } from '../domain/time-to-expiry.ts';
 import type { MarketDataProvider } from '../providers/market-data-provider.ts';
 import type { FanOutSink, SinkOutcome } from '../sinks/fan-out-sink.ts';
@@ -77,6 +78,8 @@ export function buildIndexSnapshot(
   const segment = segmentOf(INDEX_SPECS[data.index]);
   const status = settings.clock.status(segment, data.observedAt);
   const chains: ChainSnapshot[] = [];
+  const tags = tagsByExpiry(data.expiries);
+  const day = indexDayOf(data.spot, data.spotDay);
   for (const expiryQuotes of data.expiries) {
     const timeToExpiryYears = timeToExpiry(
       data.observedAt,
@@ -106,8 +109,10 @@ export function buildIndexSnapshot(
       index: data.index,
       expiry: chain.expiry,
       expiryKind: chain.kind,
+      expiryTags: tags.get(chain.expiry) ?? [],
       observedAt: data.observedAt,
       spot: data.spot,
+      day,
       futuresPrice: expiryQuotes.futuresPrice ?? null,
       timeToExpiryYears,
       ...analysis,
@@ -119,6 +124,7 @@ export function buildIndexSnapshot(
     seq,
     observedAt: data.observedAt,
     spot: data.spot,
+    day,
     market: { state: status.state, tradingDay: status.tradingDay },
     chains,
     termStructure: buildTermStructure(chains),

@@ -17,6 +17,11 @@ export interface OptionQuote {
   readonly volume: number;
   /** Open interest, in units (contracts × lot size), as Kite reports it. */
   readonly oi: number;
+  /**
+   * Volume-weighted average traded price today (Kite's `average_price`); null before the first trade.
+   * The VWAP straddle is built from it.
+   */
+  readonly averagePrice: number | null;
   readonly lastTradeTime: Date | null;
 }
 
@@ -42,6 +47,16 @@ export interface IndexMarketData {
   /** When the provider's data was true (exchange time where the provider knows it). */
   readonly observedAt: Date;
   readonly spot: number;
+  /** The index's session so far and the previous close, where the provider reports them. */
+  readonly spotDay: SpotDay | null;
   /** Ascending by expiry. */
   readonly expiries: readonly ExpiryQuotes[];
+}
+
+/** The index's day: open, high and low of the current (or last) session and the previous session's close. */
+export interface SpotDay {
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly previousClose: number;
 }

@@ -1,7 +1,8 @@
 import type { MarketState } from './calendar/exchange-calendar.ts';
 import type { ExpiryKind } from './expiry-calendar.ts';
+import type { ExpiryTag } from './expiry-tags.ts';
 import type { IndexSymbol } from './indices.ts';
-import type { OptionQuote } from './market-data.ts';
+import type { OptionQuote, SpotDay } from './market-data.ts';
 
 /** Why an implied volatility is missing; `OK` when it was solved. */
 export type IvStatus = 'OK' | 'NO_PRICE' | 'BELOW_INTRINSIC' | 'ABOVE_MAXIMUM' | 'NO_TIME_VALUE' | 'INVALID_INPUT';
@@ -50,6 +51,8 @@ export interface AnalyzedContract {
 
 export interface AnalyzedStrike {
   readonly strike: number;
+  /** Listed strikes from the ATM strike: 0 at ATM, +1 the next strike up, −1 the next down. */
+  readonly offset: number;
   readonly call: AnalyzedContract | null;
   readonly put: AnalyzedContract | null;
   /** Gamma exposure of this strike: Σ γ·OI·S²·1 % (calls +, puts −), rupees of delta per 1 % move. */
@@ -160,8 +163,12 @@ export interface ChainSnapshot {
   /** `YYYY-MM-DD` */
   readonly expiry: string;
   readonly expiryKind: ExpiryKind;
+  /** The roles this expiry fills among the index's open expiries (see src/domain/expiry-tags.ts). */
+  readonly expiryTags: readonly ExpiryTag[];
   readonly observedAt: Date;
   readonly spot: number;
+  /** The index's day (open, high, low, previous close, changes) where the provider reports it. */
+  readonly day: IndexDay | null;
   /** The expiry's futures price when the provider quoted one. */
   readonly futuresPrice: number | null;
   /** From `observedAt` to the expiry date's cut-off, in the methodology's time basis. */
@@ -181,12 +188,36 @@ export interface IndexSnapshot {
   readonly seq: number;
   readonly observedAt: Date;
   readonly spot: number;
+  readonly day: IndexDay | null;
   /** The market at `observedAt`: a snapshot taken while CLOSED (or HOLIDAY) holds the session's close. */
   readonly market: SnapshotMarket;
   /** Ascending by expiry. */
   readonly chains: readonly ChainSnapshot[];
   readonly termStructure: readonly TermStructurePoint[];
   readonly surface: VolatilitySurface;
+}
+
+/** The index's session so far, with its changes at the snapshot's spot. */
+export interface IndexDay extends SpotDay {
+  /** spot − previousClose, index points. */
+  readonly netChange: number;
+  /** netChange / previousClose × 100. */
+  readonly netChangePercent: number;
+  /** spot − open, index points. */
+  readonly changeFromOpen: number;
+}
+
+export function indexDayOf(spot: number, day: SpotDay | null): IndexDay | null {
+  if (day === null || !(day.previousClose > 0) || !(day.open > 0)) {
+    return null;
+  }
+  const netChange = spot - day.previousClose;
+  return {
+    ...day,
+    netChange,
+    netChangePercent: (netChange / day.previousClose) * 100,
+    changeFromOpen: spot - day.open,
+  };
 }
 
 export interface SnapshotMarket {

@@ -5,57 +5,19 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { constantMaturityIv, IV30_YEARS } from '../analytics/iv-rank.ts';
+import type { ExpiryTag } from '../domain/expiry-tags.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
+import { type ContractRecord, OPTIONS_FIELDS, OVERVIEW_FIELDS, type OverviewRecord } from '../domain/stored-fields.ts';
 import { parseCsvLine } from '../sinks/csv-format.ts';
+import { readStoredRecord } from './stored-record.ts';
 
-/** One `overview.csv` row: an expiry's chain-level figures at one snapshot. */
-export interface OverviewRecord {
-  readonly timestamp: Date;
-  readonly seq: number | null;
-  readonly index: IndexSymbol;
-  readonly expiry: string;
-  readonly expiryKind: string | null;
-  readonly spot: number;
-  readonly forward: number | null;
-  readonly futuresPrice: number | null;
-  readonly timeToExpiryYears: number;
-  readonly atmStrike: number | null;
-  readonly atmIv: number | null;
-  readonly atmStraddle: number | null;
-  readonly expectedMove: number | null;
-  readonly pcrOi: number | null;
-  readonly pcrVolume: number | null;
-  readonly pcrPremium: number | null;
-  readonly maxPainStrike: number | null;
-  readonly totalCallOi: number | null;
-  readonly totalPutOi: number | null;
-  readonly sentimentScore: number | null;
-  readonly dataQualityScore: number | null;
-}
+export type { ContractRecord, OverviewRecord };
 
-/** One `options.csv` row: a contract's quote and analytics at one snapshot. */
-export interface ContractRecord {
-  readonly timestamp: Date;
-  readonly index: IndexSymbol;
-  readonly expiry: string;
-  readonly strike: number;
-  readonly right: 'CE' | 'PE';
-  readonly tradingsymbol: string;
-  readonly spot: number;
-  readonly lastPrice: number | null;
-  readonly bid: number | null;
-  readonly ask: number | null;
-  readonly bidQuantity: number;
-  readonly askQuantity: number;
-  readonly volume: number;
-  readonly oi: number;
-  readonly iv: number | null;
-  readonly delta: number | null;
-  readonly gamma: number | null;
-  readonly thetaPerDay: number | null;
-  readonly vegaPerVolPoint: number | null;
-  readonly instrumentToken: number | null;
-  readonly lastTradeTime: Date | null;
+/** Which rows `offsetRowsDay` keeps: one expiry (by date or tag) and a set of offsets from ATM. */
+export interface OffsetSelection {
+  readonly expiry: string | null;
+  readonly tag: ExpiryTag | null;
+  readonly offsets: readonly number[];
 }
 
 /** A contract, by symbol or by its terms. */
@@ -69,80 +31,8 @@ export function contractKeyId(key: ContractKey): string {
 
 type Row = (name: string) => string | undefined;
 
-const num = (text: string | undefined): number | null => {
-  if (text === undefined || text === '') {
-    return null;
-  }
-  const value = Number(text);
-  return Number.isFinite(value) ? value : null;
-};
-
-function toOverview(get: Row): OverviewRecord | null {
-  const timestamp = new Date(get('timestamp') ?? '');
-  const spot = num(get('spot'));
-  const timeToExpiryYears = num(get('time_to_expiry_years'));
-  const expiry = get('expiry');
-  if (Number.isNaN(timestamp.getTime()) || spot === null || timeToExpiryYears === null || !expiry) {
-    return null;
-  }
-  return {
-    timestamp,
-    seq: num(get('seq')),
-    index: get('index') as IndexSymbol,
-    expiry,
-    expiryKind: get('expiry_kind') || null,
-    spot,
-    forward: num(get('forward')),
-    futuresPrice: num(get('futures_price')),
-    timeToExpiryYears,
-    atmStrike: num(get('atm_strike')),
-    atmIv: num(get('atm_iv')),
-    atmStraddle: num(get('atm_straddle')),
-    expectedMove: num(get('expected_move')),
-    pcrOi: num(get('pcr_oi')),
-    pcrVolume: num(get('pcr_volume')),
-    pcrPremium: num(get('pcr_premium')),
-    maxPainStrike: num(get('max_pain_strike')),
-    totalCallOi: num(get('total_call_oi')),
-    totalPutOi: num(get('total_put_oi')),
-    sentimentScore: num(get('sentiment_score')),
-    dataQualityScore: num(get('data_quality_score')),
-  };
-}
-
-function toContract(get: Row): ContractRecord | null {
-  const timestamp = new Date(get('timestamp') ?? '');
-  const strike = num(get('strike'));
-  const spot = num(get('spot'));
-  const right = get('option_type');
-  if (Number.isNaN(timestamp.getTime()) || strike === null || spot === null || (right !== 'CE' && right !== 'PE')) {
-    return null;
-  }
-  const lastTrade = get('last_trade_time');
-  return {
-    timestamp,
-    index: get('index') as IndexSymbol,
-    expiry: get('expiry') ?? '',
-    strike,
-    right,
-    tradingsymbol: get('tradingsymbol') ?? '',
-    spot,
-    lastPrice: num(get('last_price')),
-    bid: num(get('bid')),
-    ask: num(get('ask')),
-    bidQuantity: num(get('bid_qty')) ?? 0,
-    askQuantity: num(get('ask_qty')) ?? 0,
-    volume: num(get('volume')) ?? 0,
-    oi: num(get('oi')) ?? 0,
-    iv: num(get('iv')),
-    delta: num(get('delta')),
-    gamma: num(get('gamma')),
-    thetaPerDay: num(get('theta_per_day')),
-    vegaPerVolPoint: num(get('vega_per_vol_point')),
-    instrumentToken: num(get('instrument_token')),
-    lastTradeTime: lastTrade ? new Date(lastTrade) : null,
-  };
-}
+const toOverview = (get: Row): OverviewRecord | null => readStoredRecord(OVERVIEW_FIELDS, get);
+const toContract = (get: Row): ContractRecord | null => readStoredRecord(OPTIONS_FIELDS, get);
 
 /** Files of one kind in a day folder: current, rotated-aside legacy, and gzipped ones. */
 function filesOf(names: readonly string[], kind: 'options' | 'overview'): string[] {
@@ -250,6 +140,8 @@ export interface CsvHistory {
   allContractsDay(index: IndexSymbol, day: string): Promise<readonly ContractRecord[]>;
   /** The contract rows of one stored snapshot (by its timestamp), without holding the rest of the day. */
   contractsAt(index: IndexSymbol, day: string, timestamp: Date): Promise<readonly ContractRecord[]>;
+  /** Contract rows of one expiry (by date, or by the tag it carried when stored) at the given ATM offsets. */
+  offsetRowsDay(index: IndexSymbol, day: string, select: OffsetSelection): Promise<readonly ContractRecord[]>;
   /** Rows of the requested contracts in a day, one scan of the day's files for all of them. */
   contractsDay(index: IndexSymbol, day: string, keys: readonly ContractKey[]): Promise<Map<string, ContractRecord[]>>;
 }
@@ -410,6 +302,31 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
         }
       }
       return rows;
+    },
+
+    async offsetRowsDay(index, day, select) {
+      const offsets = new Set(select.offsets);
+      // The expiry is a leading field: rows of other expiries are skipped before the full parse.
+      const keep =
+        select.expiry === null
+          ? undefined
+          : (header: readonly string[]) => {
+              const column = header.indexOf('expiry');
+              return (line: string) => line.split(',', column + 1)[column] === select.expiry;
+            };
+      const rows: ContractRecord[] = [];
+      for await (const get of rowsOfDay(join(root, index, day), 'options', keep)) {
+        const row = toContract(get);
+        if (
+          row !== null &&
+          row.offset !== null &&
+          offsets.has(row.offset) &&
+          (select.tag === null || row.expiryTags.includes(select.tag))
+        ) {
+          rows.push(row);
+        }
+      }
+      return rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
     },
 
     async contractsDay(index, day, keys) {

@@ -1,3 +1,4 @@
+import { EXPIRY_TAGS } from '../domain/expiry-tags.ts';
 import { INDEX_SYMBOLS } from '../domain/indices.ts';
 import { builder } from './builder.ts';
 
@@ -79,4 +80,10 @@ export const BuildUpEnum = builder.enumType('BuildUp', {
     LONG_UNWINDING: { description: 'Price down, OI down.' },
     NEUTRAL: { description: 'No change in price or in OI.' },
   } as const,
+});
+
+export const ExpiryTagEnum = builder.enumType('ExpiryTag', {
+  description:
+    "An expiry by its role among the index's open expiries. THIS_WEEK: the nearest; NEXT_WEEK: the one after it; THIS_MONTH: the nearest monthly; NEXT_MONTH: the monthly after it. On a monthly-only index THIS_WEEK is THIS_MONTH and NEXT_WEEK is NEXT_MONTH; in the week the weekly is the monthly, that expiry is both THIS_WEEK and THIS_MONTH.",
+  values: EXPIRY_TAGS,
 });

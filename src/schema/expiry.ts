@@ -1,11 +1,13 @@
 import { daysBetween, toIstDateString } from '../domain/ist-time.ts';
 import type { AnalyzedContract, AnalyzedStrike, IndexSnapshot } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
-import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { ExpiryKindEnum, ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
+import { addExpiryTagFields } from './expiry-tag-fields.ts';
 import { MAX_AGE_DESCRIPTION, requireFresh } from './freshness.ts';
 import { IndexRef } from './index-info.ts';
 import {
   badUserInput,
+  EXPIRY_TAG_DESCRIPTION,
   findChain,
   MAX_EXPIRY_DETAILS,
   MAX_EXPIRY_STRIKES_AROUND_ATM,
@@ -110,7 +112,7 @@ export const ExpiryRef = builder.objectRef<ChainView>('Expiry').implement({
         }
         // The chain's rows narrowed; its summary (what Overview reads) is the whole chain's, as documented.
         const chain = strikes === v.chain.strikes ? v.chain : { ...v.chain, strikes };
-        return { chain, seq: v.seq, market: v.market, strikesAroundAtm: null };
+        return { chain, seq: v.seq, market: v.market, strikesAroundAtm: null, offsets: null };
       },
     }),
     smile: t.field({
@@ -120,29 +122,35 @@ export const ExpiryRef = builder.objectRef<ChainView>('Expiry').implement({
     }),
   }),
 });
+addExpiryTagFields(ExpiryRef);
 
 builder.objectField(IndexRef, 'expiry', (t) =>
   t.field({
     type: ExpiryRef,
     nullable: true,
     description:
-      'One open expiry: by `date`, or the nearest with `nearest: true` (exactly one of the two, else ' +
-      'BAD_USER_INPUT). A date that is not open is EXPIRY_NOT_FOUND. Null only before the first snapshot.',
+      'One open expiry: by `date`, by `tag`, or the nearest with `nearest: true` (exactly one of the three, else ' +
+      'BAD_USER_INPUT). A date (or tag) that is not open is EXPIRY_NOT_FOUND. Null only before the first snapshot.',
     args: {
       date: t.arg({ type: 'Date', required: false }),
+      tag: t.arg({ type: ExpiryTagEnum, required: false }),
       nearest: t.arg.boolean({ required: false }),
       maxAgeSeconds: t.arg.int({ required: false, description: MAX_AGE_DESCRIPTION }),
     },
     resolve: (spec, args, ctx) => {
       const byDate = args.date !== null && args.date !== undefined;
-      if (byDate === (args.nearest === true)) {
-        throw badUserInput('give exactly one of date or nearest: true', byDate ? 'nearest' : 'date');
+      const byTag = args.tag !== null && args.tag !== undefined;
+      if (Number(byDate) + Number(byTag) + Number(args.nearest === true) !== 1) {
+        throw badUserInput(
+          'give exactly one of date, tag or nearest: true',
+          byDate ? (byTag ? 'tag' : 'nearest') : 'date',
+        );
       }
       const snapshot = ctx.store.getIndex(spec.symbol);
       if (snapshot === undefined) {
         return null;
       }
-      const chain = selectChain(snapshot.chains, spec.symbol, byDate ? args.date! : null);
+      const chain = selectChain(snapshot.chains, spec.symbol, byDate ? args.date! : null, byTag ? args.tag! : null);
       requireFresh(ctx, spec.symbol, chain.observedAt, args.maxAgeSeconds);
       return toChainView(snapshot, chain);
     },
@@ -205,17 +213,24 @@ builder.subscriptionField('expiryUpdated', (t) =>
     type: ExpiryRef,
     description:
       'The expiry at once (as soon as the index has a snapshot), then one per snapshot of the index (`overview.seq` ' +
-      'increases by one per collection). An expiry that is not open is EXPIRY_NOT_FOUND at subscribe time; when ' +
-      'the expiry closes, one EXPIRY_NOT_FOUND event is sent and the subscription completes.',
+      'increases by one per collection). By `expiry` (a date): an expiry that is not open is EXPIRY_NOT_FOUND at ' +
+      'subscribe time; when the expiry closes, one EXPIRY_NOT_FOUND event is sent and the subscription completes. ' +
+      'By `expiryTag`: each event carries the expiry the tag names at that snapshot, so THIS_WEEK rolls on to the ' +
+      'next expiry after a cut-off. Exactly one of the two.',
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
-      expiry: t.arg({ type: 'Date', required: true }),
+      expiry: t.arg({ type: 'Date', required: false }),
+      expiryTag: t.arg({ type: ExpiryTagEnum, required: false, description: EXPIRY_TAG_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) => {
-      findChain(ctx, args.index, args.expiry);
-      return untilExpiryCloses(snapshotStream(ctx, args.index), args.expiry);
+      if (args.expiry == null && args.expiryTag == null) {
+        throw badUserInput('give expiry or expiryTag', 'expiry');
+      }
+      findChain(ctx, args.index, args.expiry, args.expiryTag);
+      const stream = snapshotStream(ctx, args.index);
+      return args.expiry == null ? stream : untilExpiryCloses(stream, args.expiry);
     },
     resolve: (snapshot: IndexSnapshot, args) =>
-      toChainView(snapshot, selectChain(snapshot.chains, args.index, args.expiry)),
+      toChainView(snapshot, selectChain(snapshot.chains, args.index, args.expiry ?? null, args.expiryTag ?? null)),
   }),
 );

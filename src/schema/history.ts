@@ -3,12 +3,15 @@ import { GraphQLError } from 'graphql';
 import { ERROR_CODES } from '../domain/errors.ts';
 import { INDEX_SYMBOLS, type IndexSymbol } from '../domain/indices.ts';
 import { addDays, toIstCompactDate, toIstDateString } from '../domain/ist-time.ts';
-import type { ContractKey, ContractRecord, OverviewRecord } from '../history/csv-history.ts';
+import { type ContractRecord, OPTIONS_FIELDS, OVERVIEW_FIELDS, type OverviewRecord } from '../domain/stored-fields.ts';
+import type { ContractKey } from '../history/csv-history.ts';
 import { decodeCursor, lastPerBucket, type Page, pageAfter, type Sampled } from '../history/history-page.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
-import { IndexSymbolEnum, OptionRightEnum } from './enums.ts';
+import { ExpiryTagEnum, IndexSymbolEnum, OptionRightEnum } from './enums.ts';
 import type { HistoryLoaders } from './history-loaders.ts';
+import { requireOneExpiry } from './inputs.ts';
+import { storedFieldsOf } from './stored-field-types.ts';
 
 export const MAX_HISTORY_PAGE = 1000;
 export const MAX_HISTORY_RANGE_DAYS = 400;
@@ -26,50 +29,20 @@ const PageInfoRef = builder.objectRef<Page<unknown>['pageInfo']>('PageInfo').imp
 const OverviewHistoryPointRef = builder.objectRef<Sampled<OverviewRecord>>('OverviewHistoryPoint').implement({
   description:
     'Chain-level figures of one index and expiry as stored at one snapshot (the last snapshot of its interval when downsampled).',
-  fields: (t) => ({
-    timestamp: t.field({ type: 'DateTime', resolve: (p) => p.row.timestamp }),
-    expiry: t.field({ type: 'Date', resolve: (p) => p.row.expiry }),
-    samples: t.int({ description: 'Stored snapshots in the interval this point closes.', resolve: (p) => p.samples }),
-    spot: t.float({ resolve: (p) => p.row.spot }),
-    forward: t.float({ nullable: true, resolve: (p) => p.row.forward }),
-    futuresPrice: t.float({ nullable: true, resolve: (p) => p.row.futuresPrice }),
-    timeToExpiryYears: t.float({ resolve: (p) => p.row.timeToExpiryYears }),
-    atmStrike: t.float({ nullable: true, resolve: (p) => p.row.atmStrike }),
-    atmIv: t.float({ nullable: true, description: 'Decimal.', resolve: (p) => p.row.atmIv }),
-    atmStraddle: t.float({ nullable: true, resolve: (p) => p.row.atmStraddle }),
-    expectedMove: t.float({ nullable: true, resolve: (p) => p.row.expectedMove }),
-    pcrOi: t.float({ nullable: true, resolve: (p) => p.row.pcrOi }),
-    pcrVolume: t.float({ nullable: true, resolve: (p) => p.row.pcrVolume }),
-    pcrPremium: t.float({ nullable: true, resolve: (p) => p.row.pcrPremium }),
-    maxPainStrike: t.float({ nullable: true, resolve: (p) => p.row.maxPainStrike }),
-    totalCallOi: t.float({ nullable: true, resolve: (p) => p.row.totalCallOi }),
-    totalPutOi: t.float({ nullable: true, resolve: (p) => p.row.totalPutOi }),
-    sentimentScore: t.float({ nullable: true, resolve: (p) => p.row.sentimentScore }),
-    dataQualityScore: t.float({ nullable: true, resolve: (p) => p.row.dataQualityScore }),
-  }),
+  fields: (t) =>
+    ({
+      samples: t.int({ description: 'Stored snapshots in the interval this point closes.', resolve: (p) => p.samples }),
+      ...storedFieldsOf<Sampled<OverviewRecord>>(t as never, OVERVIEW_FIELDS, (p) => p.row),
+    }) as never,
 });
 
 const ContractHistoryPointRef = builder.objectRef<Sampled<ContractRecord>>('ContractHistoryPoint').implement({
   description: "One contract's quote and analytics as stored at one snapshot.",
-  fields: (t) => ({
-    timestamp: t.field({ type: 'DateTime', resolve: (p) => p.row.timestamp }),
-    samples: t.int({ description: 'Stored snapshots in the interval this point closes.', resolve: (p) => p.samples }),
-    tradingsymbol: t.string({ resolve: (p) => p.row.tradingsymbol }),
-    expiry: t.field({ type: 'Date', resolve: (p) => p.row.expiry }),
-    strike: t.float({ resolve: (p) => p.row.strike }),
-    right: t.field({ type: OptionRightEnum, resolve: (p) => p.row.right }),
-    spot: t.float({ resolve: (p) => p.row.spot }),
-    lastPrice: t.float({ nullable: true, resolve: (p) => p.row.lastPrice }),
-    bid: t.float({ nullable: true, resolve: (p) => p.row.bid }),
-    ask: t.float({ nullable: true, resolve: (p) => p.row.ask }),
-    volume: t.float({ resolve: (p) => p.row.volume }),
-    oi: t.float({ resolve: (p) => p.row.oi }),
-    iv: t.float({ nullable: true, description: 'Decimal.', resolve: (p) => p.row.iv }),
-    delta: t.float({ nullable: true, resolve: (p) => p.row.delta }),
-    gamma: t.float({ nullable: true, resolve: (p) => p.row.gamma }),
-    thetaPerDay: t.float({ nullable: true, resolve: (p) => p.row.thetaPerDay }),
-    vegaPerVolPoint: t.float({ nullable: true, resolve: (p) => p.row.vegaPerVolPoint }),
-  }),
+  fields: (t) =>
+    ({
+      samples: t.int({ description: 'Stored snapshots in the interval this point closes.', resolve: (p) => p.samples }),
+      ...storedFieldsOf<Sampled<ContractRecord>>(t as never, OPTIONS_FIELDS, (p) => p.row),
+    }) as never,
 });
 
 /** A Relay connection type over sampled points, with its edge type (`<name>Edge`, `<name>Connection`). */
@@ -109,7 +82,7 @@ function inRange<T extends { timestamp: Date }>(loaded: ReadonlyArray<readonly T
 const badInput = (message: string, argument: string) =>
   new GraphQLError(message, { extensions: { code: ERROR_CODES.BAD_USER_INPUT, argument } });
 
-function requireHistory(ctx: GraphQLContext): HistoryLoaders {
+export function requireHistory(ctx: GraphQLContext): HistoryLoaders {
   if (ctx.history === null) {
     throw new GraphQLError(
       ctx.historyUnavailableReason ??
@@ -184,11 +157,17 @@ builder.queryField('history', (t) =>
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date' }),
+      expiryTag: t.arg({
+        type: ExpiryTagEnum,
+        description:
+          'A rolling series by role: each snapshot contributes the expiry the tag named at that snapshot (as stored). Not with `expiry`.',
+      }),
       ...rangeArgs,
     },
     resolve: async (_root, args, ctx) => {
       const loaders = requireHistory(ctx);
       const range = validateRange(args);
+      const tag = requireOneExpiry(args.expiry, args.expiryTag);
       const days = await daysIn(loaders, args.index, range);
       const rows = (await loaders.overviewDay.loadMany(days.map((day) => ({ index: args.index, day })))).flatMap(
         (r) => {
@@ -205,6 +184,8 @@ builder.queryField('history', (t) =>
       let series: OverviewRecord[];
       if (args.expiry != null) {
         series = inRange.filter((r) => r.expiry === args.expiry);
+      } else if (tag !== null) {
+        series = inRange.filter((r) => r.expiryTags.includes(tag));
       } else {
         // Rows come by (time, expiry): the first of each snapshot is its nearest expiry.
         series = inRange.filter((r, i) => i === 0 || inRange[i - 1]!.timestamp.getTime() !== r.timestamp.getTime());

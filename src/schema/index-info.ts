@@ -2,6 +2,7 @@ import { INDEX_SPECS, type IndexSpec } from '../domain/indices.ts';
 import { builder } from './builder.ts';
 import { IndexSymbolEnum } from './enums.ts';
 import { isStale } from './freshness.ts';
+import { IndexDayRef } from './index-day.ts';
 import { requireConfiguredIndex } from './inputs.ts';
 
 export const IndexRef = builder.objectRef<IndexSpec>('Index').implement({
@@ -17,6 +18,13 @@ export const IndexRef = builder.objectRef<IndexSpec>('Index').implement({
       nullable: true,
       description: 'Index level at the latest snapshot; null before the first collection.',
       resolve: (spec, _args, ctx) => ctx.store.getIndex(spec.symbol)?.spot ?? null,
+    }),
+    day: t.field({
+      type: IndexDayRef,
+      nullable: true,
+      description:
+        'Open, high, low, previous close and changes at the latest snapshot; null before it or where the provider does not report them.',
+      resolve: (spec, _args, ctx) => ctx.store.getIndex(spec.symbol)?.day ?? null,
     }),
     lastUpdated: t.field({
       type: 'DateTime',

@@ -14,6 +14,7 @@ import './history.ts';
 import './expiry.ts';
 import './contract.ts';
 import './health.ts';
+import './straddle.ts';
 
 export const schema = builder.toSchema();
 

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ERROR_CODES } from '../domain/errors.ts';
+import type { ExpiryTag } from '../domain/expiry-tags.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import type { ChainSnapshot } from '../domain/snapshot.ts';
 import type { GraphQLContext } from './context.ts';
@@ -81,26 +82,56 @@ export function findChain(
   ctx: GraphQLContext,
   index: IndexSymbol,
   expiry: string | null | undefined,
+  expiryTag?: ExpiryTag | null,
 ): ChainSnapshot | undefined {
   requireConfiguredIndex(ctx, index);
+  const tag = requireOneExpiry(expiry, expiryTag);
   const snapshot = ctx.store.getIndex(index);
   if (snapshot === undefined) {
     return undefined;
   }
-  return selectChain(snapshot.chains, index, expiry ?? null);
+  return selectChain(snapshot.chains, index, expiry ?? null, tag);
 }
 
+export const EXPIRY_TAG_DESCRIPTION =
+  'The expiry by its role (THIS_WEEK, NEXT_WEEK, THIS_MONTH, NEXT_MONTH), resolved at each snapshot; not with `expiry`.';
+
+/** The tag asked for, when the expiry is chosen by tag; both a date and a tag is BAD_USER_INPUT. */
+export function requireOneExpiry(
+  expiry: string | null | undefined,
+  expiryTag: ExpiryTag | null | undefined,
+): ExpiryTag | null {
+  if (expiryTag == null) {
+    return null;
+  }
+  if (expiry != null) {
+    throw badUserInput('give expiry or expiryTag, not both', 'expiryTag');
+  }
+  return expiryTag;
+}
+
+/** The chain of `expiry`, else of `tag`, else the nearest; EXPIRY_NOT_FOUND when the snapshot has none. */
 export function selectChain(
   chains: readonly ChainSnapshot[],
   index: IndexSymbol,
   expiry: string | null,
+  tag: ExpiryTag | null = null,
 ): ChainSnapshot {
-  const chain = expiry === null ? chains[0] : chains.find((c) => c.expiry === expiry);
+  const chain =
+    expiry !== null
+      ? chains.find((c) => c.expiry === expiry)
+      : tag !== null
+        ? chains.find((c) => c.expiryTags.includes(tag))
+        : chains[0];
   if (chain === undefined) {
-    const open = chains.map((c) => c.expiry).join(', ') || 'none';
-    throw new GraphQLError(`${index} has no open expiry ${expiry ?? ''}; open expiries: ${open}`.replace('  ', ' '), {
-      extensions: { code: ERROR_CODES.EXPIRY_NOT_FOUND, index, expiry },
-    });
+    const open = chains.map((c) => (c.expiryTags.length > 0 ? `${c.expiry} (${c.expiryTags.join(', ')})` : c.expiry));
+    const asked = expiry ?? tag ?? '';
+    throw new GraphQLError(
+      `${index} has no open expiry ${asked}; open expiries: ${open.join(', ') || 'none'}`.replace('  ', ' '),
+      {
+        extensions: { code: ERROR_CODES.EXPIRY_NOT_FOUND, index, expiry: expiry ?? tag },
+      },
+    );
   }
   return chain;
 }

@@ -1,9 +1,11 @@
 import type { AnalyzedStrike, ChainSnapshot, IndexSnapshot, SnapshotMarket } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
-import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { ExpiryKindEnum, ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
+import { addExpiryTagFields } from './expiry-tag-fields.ts';
 import { isStale, MAX_AGE_DESCRIPTION, requireFresh } from './freshness.ts';
-import { findChain, requireStrikeWindow, selectChain } from './inputs.ts';
+import { IndexDayRef } from './index-day.ts';
+import { badUserInput, EXPIRY_TAG_DESCRIPTION, findChain, requireStrikeWindow, selectChain } from './inputs.ts';
 import { MethodologyRef, StrikeRowRef } from './option-quote.ts';
 import { OverviewRef } from './overview.ts';
 import { ConventionsInput, resolveConventions, resolveScenario, ScenarioInput } from './pricing-inputs.ts';
@@ -14,6 +16,36 @@ interface OptionChainView {
   readonly seq: number;
   readonly market: SnapshotMarket;
   readonly strikesAroundAtm: number | null;
+  readonly offsets: readonly number[] | null;
+}
+
+export const MAX_OFFSET = 500;
+const OFFSETS_DESCRIPTION =
+  'Only the rows at these offsets from ATM (0 = ATM, −1 = the next strike down, +1 the next up; −500 to 500, at most 100 of them), in ascending strike order; not with strikesAroundAtm.';
+
+/** Offsets asked for, distinct; out of range, too many, or given with strikesAroundAtm is BAD_USER_INPUT. */
+export function requireOffsets(
+  offsets: readonly number[] | null | undefined,
+  strikesAroundAtm: number | null,
+): readonly number[] | null {
+  if (offsets == null) {
+    return null;
+  }
+  if (strikesAroundAtm !== null) {
+    throw badUserInput('give strikesAroundAtm or offsets, not both', 'offsets');
+  }
+  if (offsets.length > 100) {
+    throw badUserInput(`offsets takes at most 100 values, got ${offsets.length}`, 'offsets');
+  }
+  for (const offset of offsets) {
+    if (!Number.isInteger(offset) || Math.abs(offset) > MAX_OFFSET) {
+      throw badUserInput(
+        `offsets must be whole numbers from −${MAX_OFFSET} to ${MAX_OFFSET}, got ${offset}`,
+        'offsets',
+      );
+    }
+  }
+  return [...new Set(offsets)];
 }
 
 /** The ATM row and `n` rows each side of it (fewer at the edges of the listing). */
@@ -50,14 +82,24 @@ export const OptionChainRef = builder.objectRef<OptionChainView>('OptionChain').
       resolve: (v) => ({ chain: v.chain, seq: v.seq, market: v.market }),
     }),
     atmStrike: t.float({ resolve: (v) => v.chain.summary.atmStrike }),
+    day: t.field({
+      type: IndexDayRef,
+      nullable: true,
+      description: "The index's day at this snapshot; null where the provider does not report it.",
+      resolve: (v) => v.chain.day,
+    }),
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
     strikes: t.field({
       type: [StrikeRowRef],
       description: 'Ascending by strike.',
-      resolve: (v) => strikesAround(v.chain, v.strikesAroundAtm),
+      resolve: (v) =>
+        v.offsets === null
+          ? strikesAround(v.chain, v.strikesAroundAtm)
+          : v.chain.strikes.filter((row) => v.offsets!.includes(row.offset)),
     }),
   }),
 });
+addExpiryTagFields(OptionChainRef);
 
 builder.queryField('optionChain', (t) =>
   t.field({
@@ -67,19 +109,22 @@ builder.queryField('optionChain', (t) =>
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date', required: false, description: 'Null: the nearest open expiry.' }),
+      expiryTag: t.arg({ type: ExpiryTagEnum, required: false, description: EXPIRY_TAG_DESCRIPTION }),
       strikesAroundAtm: t.arg.int({
         required: false,
         description: 'Rows each side of the ATM strike (0 to 500); null: every collected strike.',
       }),
+      offsets: t.arg.intList({ required: false, description: OFFSETS_DESCRIPTION }),
       conventions: t.arg({ type: ConventionsInput, required: false }),
       scenario: t.arg({ type: ScenarioInput, required: false }),
       maxAgeSeconds: t.arg.int({ required: false, description: MAX_AGE_DESCRIPTION }),
     },
     resolve: (_root, args, ctx) => {
       const strikesAroundAtm = requireStrikeWindow(args.strikesAroundAtm);
+      const offsets = requireOffsets(args.offsets, strikesAroundAtm);
       const conventions = args.conventions ? resolveConventions(ctx.analysis.conventions, args.conventions) : null;
       const scenario = args.scenario ? resolveScenario(args.scenario) : undefined;
-      const stored = findChain(ctx, args.index, args.expiry);
+      const stored = findChain(ctx, args.index, args.expiry, args.expiryTag);
       if (stored === undefined) {
         return null;
       }
@@ -89,7 +134,7 @@ builder.queryField('optionChain', (t) =>
           ? stored
           : reanalyzeChain(stored, conventions ?? stored.methodology, scenario, ctx.analysis);
       const snapshot = ctx.store.getIndex(args.index)!;
-      return { chain, seq: snapshot.seq, market: snapshot.market, strikesAroundAtm };
+      return { chain, seq: snapshot.seq, market: snapshot.market, strikesAroundAtm, offsets };
     },
   }),
 );
@@ -101,19 +146,22 @@ builder.subscriptionField('optionChainUpdated', (t) =>
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date', required: false }),
+      expiryTag: t.arg({ type: ExpiryTagEnum, required: false, description: EXPIRY_TAG_DESCRIPTION }),
       strikesAroundAtm: t.arg.int({ required: false }),
+      offsets: t.arg.intList({ required: false, description: OFFSETS_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) => {
-      requireStrikeWindow(args.strikesAroundAtm);
-      findChain(ctx, args.index, args.expiry);
+      requireOffsets(args.offsets, requireStrikeWindow(args.strikesAroundAtm));
+      findChain(ctx, args.index, args.expiry, args.expiryTag);
       return snapshotStream(ctx, args.index);
     },
     // Arguments were validated once in `subscribe`; each event only selects its chain.
     resolve: (snapshot: IndexSnapshot, args) => ({
-      chain: selectChain(snapshot.chains, args.index, args.expiry ?? null),
+      chain: selectChain(snapshot.chains, args.index, args.expiry ?? null, args.expiryTag ?? null),
       seq: snapshot.seq,
       market: snapshot.market,
       strikesAroundAtm: args.strikesAroundAtm ?? null,
+      offsets: args.offsets ?? null,
     }),
   }),
 );

@@ -42,6 +42,12 @@ export const OptionQuoteRef = builder.objectRef<ContractView>('OptionQuote').imp
       resolve: (v) => v.contract.quote.oi,
     }),
     lastTradeTime: t.field({ type: 'DateTime', nullable: true, resolve: (v) => v.contract.quote.lastTradeTime }),
+    averagePrice: t.float({
+      nullable: true,
+      description:
+        "Volume-weighted average traded price today (Kite's average_price; the VWAP straddle sums the two legs'); null before the first trade.",
+      resolve: (v) => v.contract.quote.averagePrice,
+    }),
     iv: t.float({
       nullable: true,
       description: 'Implied volatility, decimal (0.15 = 15 %); null when it could not be solved (see ivStatus).',
@@ -113,6 +119,10 @@ export const StrikeRowRef = builder.objectRef<AnalyzedStrike>('StrikeRow').imple
   description: 'The call and put listed at one strike.',
   fields: (t) => ({
     strike: t.float({ resolve: (row) => row.strike }),
+    offset: t.int({
+      description: 'Listed strikes from the ATM strike: 0 at ATM, +1 the next strike up, −1 the next down.',
+      resolve: (row) => row.offset,
+    }),
     gammaExposure: t.float({
       description: 'Σ γ·OI·S²·1 % over the two legs (calls +, puts −): rupee delta change per 1 % move.',
       resolve: (row) => row.gammaExposure,

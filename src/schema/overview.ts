@@ -3,10 +3,12 @@ import type { ChainSnapshot, DataQuality, IndexSnapshot, SnapshotMarket } from '
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
 import type { GraphQLContext } from './context.ts';
-import { ExpiryKindEnum, IndexSymbolEnum } from './enums.ts';
+import { ExpiryKindEnum, ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
+import { addExpiryTagFields } from './expiry-tag-fields.ts';
 import { MAX_AGE_DESCRIPTION, requireFresh } from './freshness.ts';
 import { ivHistory } from './history.ts';
-import { findChain, selectChain } from './inputs.ts';
+import { IndexDayRef } from './index-day.ts';
+import { EXPIRY_TAG_DESCRIPTION, findChain, selectChain } from './inputs.ts';
 import { MarketStateEnum } from './market-status.ts';
 import { MethodologyRef } from './option-quote.ts';
 import { ConventionsInput, resolveConventions } from './pricing-inputs.ts';
@@ -47,6 +49,12 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
     index: t.field({ type: IndexSymbolEnum, resolve: (v) => v.chain.index }),
     expiry: t.field({ type: 'Date', resolve: (v) => v.chain.expiry }),
     expiryKind: t.field({ type: ExpiryKindEnum, resolve: (v) => v.chain.expiryKind }),
+    day: t.field({
+      type: IndexDayRef,
+      nullable: true,
+      description: "The index's day at this snapshot; null where the provider does not report it.",
+      resolve: (v) => v.chain.day,
+    }),
     timestamp: t.field({
       type: 'DateTime',
       description: 'When the market data was observed.',
@@ -195,6 +203,7 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
     methodology: t.field({ type: MethodologyRef, resolve: (v) => v.chain.methodology }),
   }),
 });
+addExpiryTagFields(OverviewRef);
 
 export function toChainView(snapshot: IndexSnapshot, chain: ChainSnapshot): ChainView {
   return { chain, seq: snapshot.seq, market: snapshot.market };
@@ -208,12 +217,13 @@ builder.queryField('overview', (t) =>
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date', required: false }),
+      expiryTag: t.arg({ type: ExpiryTagEnum, required: false, description: EXPIRY_TAG_DESCRIPTION }),
       conventions: t.arg({ type: ConventionsInput, required: false }),
       maxAgeSeconds: t.arg.int({ required: false, description: MAX_AGE_DESCRIPTION }),
     },
     resolve: (_root, args, ctx) => {
       const conventions = args.conventions ? resolveConventions(ctx.analysis.conventions, args.conventions) : null;
-      const chain = findChain(ctx, args.index, args.expiry);
+      const chain = findChain(ctx, args.index, args.expiry, args.expiryTag);
       if (chain === undefined) {
         return null;
       }
@@ -231,13 +241,14 @@ builder.subscriptionField('overviewUpdated', (t) =>
     args: {
       index: t.arg({ type: IndexSymbolEnum, required: true }),
       expiry: t.arg({ type: 'Date', required: false }),
+      expiryTag: t.arg({ type: ExpiryTagEnum, required: false, description: EXPIRY_TAG_DESCRIPTION }),
     },
     subscribe: (_root, args, ctx) => {
-      findChain(ctx, args.index, args.expiry);
+      findChain(ctx, args.index, args.expiry, args.expiryTag);
       return snapshotStream(ctx, args.index);
     },
     // Arguments were validated once in `subscribe`; each event only selects its chain.
     resolve: (snapshot: IndexSnapshot, args) =>
-      toChainView(snapshot, selectChain(snapshot.chains, args.index, args.expiry ?? null)),
+      toChainView(snapshot, selectChain(snapshot.chains, args.index, args.expiry ?? null, args.expiryTag ?? null)),
   }),
 );

@@ -1,7 +1,7 @@
 import type { SmilePoint, TermStructurePoint, VolatilitySurfaceRow } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
-import { IndexSymbolEnum } from './enums.ts';
-import { findChain, requireConfiguredIndex } from './inputs.ts';
+import { ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
+import { EXPIRY_TAG_DESCRIPTION, findChain, requireConfiguredIndex } from './inputs.ts';
 
 export const SmilePointRef = builder.objectRef<SmilePoint>('SmilePoint').implement({
   description:
@@ -86,9 +86,13 @@ builder.queryField('smile', (t) =>
     type: SmileRef,
     nullable: true,
     description: 'IV by strike, moneyness and delta for one expiry (null: nearest). Null before the first collection.',
-    args: { index: t.arg({ type: IndexSymbolEnum, required: true }), expiry: t.arg({ type: 'Date', required: false }) },
+    args: {
+      index: t.arg({ type: IndexSymbolEnum, required: true }),
+      expiry: t.arg({ type: 'Date', required: false }),
+      expiryTag: t.arg({ type: ExpiryTagEnum, required: false, description: EXPIRY_TAG_DESCRIPTION }),
+    },
     resolve: (_root, args, ctx) => {
-      const chain = findChain(ctx, args.index, args.expiry);
+      const chain = findChain(ctx, args.index, args.expiry, args.expiryTag);
       return chain === undefined ? null : { expiry: chain.expiry, timestamp: chain.observedAt, points: chain.smile };
     },
   }),

@@ -1,111 +1,22 @@
 import { INDEX_SYMBOLS } from '../domain/indices.ts';
-import { type AnalyzedContract, type ChainSnapshot, contractsOf, type IndexSnapshot } from '../domain/snapshot.ts';
+import type { IndexSnapshot } from '../domain/snapshot.ts';
+import {
+  type ContractRowSource,
+  OPTIONS_FIELDS,
+  OVERVIEW_FIELDS,
+  type OverviewRowSource,
+  type StoredField,
+} from '../domain/stored-fields.ts';
 import { type CsvCell, toCsvLine } from './csv-format.ts';
 
-/**
- * What a column may hold. Rows are checked against these before they are written, so a NaN spot or a
- * negative volume is rejected and counted instead of landing in the store as an empty or absurd cell.
- */
-export type CsvColumnKind =
-  | 'instant'
-  | 'date'
-  | 'index'
-  | 'right'
-  | 'text'
-  | 'positive'
-  | 'price'
-  | 'count'
-  | 'number'
-  | 'iv'
-  | 'delta'
-  | 'unit';
+/** A CSV column: a stored field as the CSV writer checks it. */
+export type CsvColumn = Pick<StoredField<never>, 'column' | 'kind' | 'nullable'>;
 
-export interface CsvColumn {
-  readonly name: string;
-  readonly kind: CsvColumnKind;
-  readonly nullable: boolean;
-}
+export const OPTIONS_COLUMNS: readonly CsvColumn[] = OPTIONS_FIELDS;
+export const OVERVIEW_COLUMNS: readonly CsvColumn[] = OVERVIEW_FIELDS;
 
-const col = (name: string, kind: CsvColumnKind, nullable = false): CsvColumn => ({ name, kind, nullable });
-
-/** `options.csv`: one row per contract per snapshot. New columns are only ever appended. */
-export const OPTIONS_COLUMNS: readonly CsvColumn[] = [
-  col('timestamp', 'instant'),
-  col('index', 'index'),
-  col('expiry', 'date'),
-  col('strike', 'positive'),
-  col('option_type', 'right'),
-  col('tradingsymbol', 'text'),
-  col('spot', 'positive'),
-  col('time_to_expiry_years', 'positive'),
-  col('last_price', 'price', true),
-  col('bid', 'price', true),
-  col('ask', 'price', true),
-  col('bid_qty', 'count'),
-  col('ask_qty', 'count'),
-  col('volume', 'count'),
-  col('oi', 'count'),
-  col('iv', 'iv', true),
-  col('iv_status', 'text'),
-  col('price_used', 'price', true),
-  col('price_source', 'text', true),
-  col('delta', 'delta', true),
-  col('gamma', 'number', true),
-  col('theta_per_day', 'number', true),
-  col('vega_per_vol_point', 'number', true),
-  col('rho_per_rate_point', 'number', true),
-  col('vanna', 'number', true),
-  col('volga', 'number', true),
-  col('charm', 'number', true),
-  col('oi_change', 'number', true),
-  col('build_up', 'text', true),
-  col('instrument_token', 'count', true),
-  col('last_trade_time', 'instant', true),
-];
-
-/** `overview.csv`: one row per expiry per snapshot; the row set of a snapshot is its commit record. */
-export const OVERVIEW_COLUMNS: readonly CsvColumn[] = [
-  col('timestamp', 'instant'),
-  col('seq', 'count'),
-  col('index', 'index'),
-  col('expiry', 'date'),
-  col('expiry_kind', 'text'),
-  col('spot', 'positive'),
-  col('forward', 'positive'),
-  col('time_to_expiry_years', 'positive'),
-  col('atm_strike', 'positive'),
-  col('atm_iv', 'iv', true),
-  col('pcr_oi', 'number', true),
-  col('pcr_volume', 'number', true),
-  col('max_pain_strike', 'positive', true),
-  col('total_call_oi', 'count'),
-  col('total_put_oi', 'count'),
-  col('total_call_volume', 'count'),
-  col('total_put_volume', 'count'),
-  col('iv_solved', 'count'),
-  col('contracts', 'count'),
-  col('rate', 'number'),
-  col('dividend_yield', 'number'),
-  col('pcr_premium', 'number', true),
-  col('pcr_oi_change', 'number', true),
-  col('atm_straddle', 'price', true),
-  col('expected_move', 'price', true),
-  col('support_strike', 'positive', true),
-  col('resistance_strike', 'positive', true),
-  col('risk_reversal_25d', 'number', true),
-  col('butterfly_25d', 'number', true),
-  col('gamma_exposure', 'number'),
-  col('gamma_flip_level', 'positive', true),
-  col('sentiment_score', 'number'),
-  col('data_quality_score', 'unit'),
-  col('model', 'text'),
-  col('forward_source', 'text'),
-  col('time_basis', 'text'),
-  col('futures_price', 'positive', true),
-];
-
-export const OPTIONS_CSV_COLUMNS = OPTIONS_COLUMNS.map((c) => c.name);
-export const OVERVIEW_CSV_COLUMNS = OVERVIEW_COLUMNS.map((c) => c.name);
+export const OPTIONS_CSV_COLUMNS = OPTIONS_COLUMNS.map((c) => c.column);
+export const OVERVIEW_CSV_COLUMNS = OVERVIEW_COLUMNS.map((c) => c.column);
 export const OPTIONS_HEADER = toCsvLine(OPTIONS_CSV_COLUMNS);
 export const OVERVIEW_HEADER = toCsvLine(OVERVIEW_CSV_COLUMNS);
 
@@ -115,37 +26,43 @@ const INDEX_SET: ReadonlySet<string> = new Set(INDEX_SYMBOLS);
 
 function cellProblem(column: CsvColumn, value: CsvCell): string | null {
   if (value === null || (typeof value === 'number' && !Number.isFinite(value))) {
-    return column.nullable ? null : `${column.name} is missing or not finite`;
+    return column.nullable ? null : `${column.column} is missing or not finite`;
   }
   switch (column.kind) {
     case 'instant':
-      return typeof value === 'string' && ISO_INSTANT.test(value) ? null : `${column.name} is not an ISO instant`;
+      return typeof value === 'string' && ISO_INSTANT.test(value) ? null : `${column.column} is not an ISO instant`;
     case 'date':
-      return typeof value === 'string' && ISO_DATE.test(value) ? null : `${column.name} is not a date`;
+      return typeof value === 'string' && ISO_DATE.test(value) ? null : `${column.column} is not a date`;
     case 'index':
-      return typeof value === 'string' && INDEX_SET.has(value) ? null : `${column.name} is not a known index`;
+      return typeof value === 'string' && INDEX_SET.has(value) ? null : `${column.column} is not a known index`;
     case 'right':
-      return value === 'CE' || value === 'PE' ? null : `${column.name} is not CE or PE`;
+      return value === 'CE' || value === 'PE' ? null : `${column.column} is not CE or PE`;
     case 'text':
       return typeof value === 'string' && !/[\r\n]/.test(value) && value.length > 0
         ? null
-        : `${column.name} is empty or holds a line break`;
+        : `${column.column} is empty or holds a line break`;
     case 'positive':
-      return typeof value === 'number' && value > 0 ? null : `${column.name} is not positive`;
+      return typeof value === 'number' && value > 0 ? null : `${column.column} is not positive`;
     case 'price':
-      return typeof value === 'number' && value >= 0 ? null : `${column.name} is negative`;
+      return typeof value === 'number' && value >= 0 ? null : `${column.column} is negative`;
     case 'count':
       return typeof value === 'number' && Number.isInteger(value) && value >= 0
         ? null
-        : `${column.name} is not a non-negative whole number`;
+        : `${column.column} is not a non-negative whole number`;
+    case 'tags':
+      return typeof value === 'string' && /^[A-Z_]+(\|[A-Z_]+)*$/.test(value)
+        ? null
+        : `${column.column} is not expiry tags`;
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value) ? null : `${column.column} is not a whole number`;
     case 'number':
-      return typeof value === 'number' ? null : `${column.name} is not a number`;
+      return typeof value === 'number' ? null : `${column.column} is not a number`;
     case 'iv':
-      return typeof value === 'number' && value > 0 && value <= 10 ? null : `${column.name} is outside (0, 10]`;
+      return typeof value === 'number' && value > 0 && value <= 10 ? null : `${column.column} is outside (0, 10]`;
     case 'delta':
-      return typeof value === 'number' && Math.abs(value) <= 1 ? null : `${column.name} is outside [-1, 1]`;
+      return typeof value === 'number' && Math.abs(value) <= 1 ? null : `${column.column} is outside [-1, 1]`;
     case 'unit':
-      return typeof value === 'number' && value >= 0 && value <= 1 ? null : `${column.name} is outside [0, 1]`;
+      return typeof value === 'number' && value >= 0 && value <= 1 ? null : `${column.column} is outside [0, 1]`;
   }
 }
 
@@ -163,91 +80,8 @@ export function rowProblem(columns: readonly CsvColumn[], cells: readonly CsvCel
   return null;
 }
 
-function contractCells(
-  timestamp: string,
-  chain: ChainSnapshot,
-  strike: number,
-  optionType: 'CE' | 'PE',
-  contract: AnalyzedContract,
-): CsvCell[] {
-  const { quote, analytics } = contract;
-  return [
-    timestamp,
-    chain.index,
-    chain.expiry,
-    strike,
-    optionType,
-    quote.tradingsymbol,
-    chain.spot,
-    chain.timeToExpiryYears,
-    quote.lastPrice,
-    quote.bid,
-    quote.ask,
-    quote.bidQuantity,
-    quote.askQuantity,
-    quote.volume,
-    quote.oi,
-    analytics.iv,
-    analytics.ivStatus,
-    analytics.priceUsed,
-    analytics.priceSource,
-    analytics.delta,
-    analytics.gamma,
-    analytics.thetaPerDay,
-    analytics.vegaPerVolPoint,
-    analytics.rhoPerRatePoint,
-    analytics.vanna,
-    analytics.volga,
-    analytics.charm,
-    analytics.oiChange,
-    analytics.buildUp,
-    quote.instrumentToken,
-    quote.lastTradeTime?.toISOString() ?? null,
-  ];
-}
-
-function overviewCells(timestamp: string, seq: number, chain: ChainSnapshot): CsvCell[] {
-  const s = chain.summary;
-  return [
-    timestamp,
-    seq,
-    chain.index,
-    chain.expiry,
-    chain.expiryKind,
-    chain.spot,
-    chain.methodology.forward,
-    chain.timeToExpiryYears,
-    s.atmStrike,
-    s.atmIv,
-    s.pcrOi,
-    s.pcrVolume,
-    s.maxPainStrike,
-    s.totalCallOi,
-    s.totalPutOi,
-    s.totalCallVolume,
-    s.totalPutVolume,
-    s.ivSolvedCount,
-    s.contractCount,
-    chain.methodology.rate,
-    chain.methodology.dividendYield,
-    s.pcrPremium,
-    s.pcrOiChange,
-    s.atmStraddle,
-    s.expectedMove,
-    s.supportStrike,
-    s.resistanceStrike,
-    s.riskReversal25Delta,
-    s.butterfly25Delta,
-    s.totalGammaExposure,
-    s.gammaFlipLevel,
-    s.sentimentScore,
-    s.dataQuality.score,
-    chain.methodology.model,
-    chain.methodology.forwardSourceUsed,
-    chain.methodology.timeBasis,
-    chain.futuresPrice,
-  ];
-}
+const cellsOf = <Source>(fields: readonly StoredField<Source>[], source: Source): CsvCell[] =>
+  fields.map((f) => f.value(source));
 
 export interface RejectedRow {
   readonly file: 'options' | 'overview';
@@ -277,7 +111,7 @@ export function renderSnapshot(snapshot: IndexSnapshot): RenderedSnapshot {
   let optionsRows = 0;
   let overviewRows = 0;
   for (const chain of snapshot.chains) {
-    const header = overviewCells(timestamp, snapshot.seq, chain);
+    const header = cellsOf<OverviewRowSource>(OVERVIEW_FIELDS, { timestamp, seq: snapshot.seq, chain });
     const headerProblem = rowProblem(OVERVIEW_COLUMNS, header);
     if (headerProblem !== null) {
       rejected.push({ file: 'overview', reason: headerProblem });
@@ -286,14 +120,19 @@ export function renderSnapshot(snapshot: IndexSnapshot): RenderedSnapshot {
       }
       continue;
     }
-    for (const { strike, right, contract } of contractsOf(chain)) {
-      const cells = contractCells(timestamp, chain, strike, right, contract);
-      const problem = rowProblem(OPTIONS_COLUMNS, cells);
-      if (problem === null) {
-        options += toCsvLine(cells);
-        optionsRows += 1;
-      } else {
-        rejected.push({ file: 'options', reason: problem });
+    for (const row of chain.strikes) {
+      for (const [right, contract] of [['CE', row.call] as const, ['PE', row.put] as const]) {
+        if (contract === null) {
+          continue;
+        }
+        const cells = cellsOf<ContractRowSource>(OPTIONS_FIELDS, { timestamp, chain, row, right, contract });
+        const problem = rowProblem(OPTIONS_COLUMNS, cells);
+        if (problem === null) {
+          options += toCsvLine(cells);
+          optionsRows += 1;
+        } else {
+          rejected.push({ file: 'options', reason: problem });
+        }
       }
     }
     overview += toCsvLine(header);

@@ -1,4 +1,12 @@
-import { contractsOf, type IndexSnapshot } from '../domain/snapshot.ts';
+import type { IndexSnapshot } from '../domain/snapshot.ts';
+import {
+  type ContractRowSource,
+  OPTIONS_FIELDS,
+  OVERVIEW_FIELDS,
+  type OverviewRowSource,
+  type StoredCell,
+  type StoredField,
+} from '../domain/stored-fields.ts';
 
 /**
  * InfluxDB line protocol for a snapshot, in the G6.1 layout so its Grafana queries keep working:
@@ -7,126 +15,90 @@ import { contractsOf, type IndexSnapshot } from '../domain/snapshot.ts';
  * snapshot overwrites the same points instead of adding new ones.
  */
 
-type FieldValue = number | null;
-
 const escapeKey = (text: string) => text.replace(/[,= \\]/g, (c) => `\\${c}`);
 const escapeMeasurement = (text: string) => text.replace(/[, \\]/g, (c) => `\\${c}`);
 
-/** Floats as Influx reads them (`1.5`, `2e-7`); counts as integers (`12i`) so a field's type never changes. */
-function fieldsText(
-  floats: ReadonlyArray<readonly [string, FieldValue]>,
-  integers: ReadonlyArray<readonly [string, FieldValue]>,
-): string {
-  const parts: string[] = [];
-  for (const [key, value] of floats) {
-    if (value !== null && Number.isFinite(value)) {
-      parts.push(`${escapeKey(key)}=${value}`);
-    }
-  }
-  for (const [key, value] of integers) {
-    if (value !== null && Number.isSafeInteger(value)) {
-      parts.push(`${escapeKey(key)}=${value}i`);
-    }
-  }
-  return parts.join(',');
+interface InfluxLayout<Source> {
+  /** Tags in key order: Influx sorts them anyway, and sorted input is its fast path. */
+  readonly tags: ReadonlyArray<{ readonly key: string; readonly value: (source: Source) => StoredCell }>;
+  /** Escaped `key=` prefixes and whether the field is written as an integer. */
+  readonly fields: ReadonlyArray<{
+    readonly prefix: string;
+    readonly integer: boolean;
+    readonly value: (source: Source) => StoredCell;
+  }>;
 }
 
-function line(
-  measurement: string,
-  tags: ReadonlyArray<readonly [string, string]>,
-  fields: string,
-  timestampMs: number,
-): string {
-  const tagText = tags.map(([k, v]) => `,${escapeKey(k)}=${escapeKey(v)}`).join('');
-  return `${escapeMeasurement(measurement)}${tagText} ${fields} ${timestampMs}`;
+/** The stored fields that go to Influx: counts as integers (`12i`), so a field's type never changes. */
+function layoutOf<Source>(fields: readonly StoredField<Source>[]): InfluxLayout<Source> {
+  const tags: Array<InfluxLayout<Source>['tags'][number]> = [];
+  const values: Array<InfluxLayout<Source>['fields'][number]> = [];
+  for (const f of fields) {
+    if (f.influx === undefined) {
+      continue;
+    }
+    if (typeof f.influx === 'string') {
+      values.push({
+        prefix: `${escapeKey(f.influx)}=`,
+        integer: f.kind === 'count' || f.kind === 'integer',
+        value: f.value,
+      });
+    } else {
+      tags.push({ key: escapeKey(f.influx.tag), value: f.influx.value ?? f.value });
+    }
+  }
+  tags.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { tags, fields: values };
+}
+
+const OPTIONS_LAYOUT = layoutOf<ContractRowSource>(OPTIONS_FIELDS);
+const OVERVIEW_LAYOUT = layoutOf<OverviewRowSource>(OVERVIEW_FIELDS);
+
+/** One point, or null when it has not a single finite field (or a tag is empty). */
+function pointOf<Source>(measurement: string, layout: InfluxLayout<Source>, source: Source, timestampMs: number) {
+  const parts: string[] = [];
+  for (const f of layout.fields) {
+    const value = f.value(source);
+    if (typeof value !== 'number') {
+      continue;
+    }
+    if (f.integer ? Number.isSafeInteger(value) : Number.isFinite(value)) {
+      parts.push(f.integer ? `${f.prefix}${value}i` : `${f.prefix}${value}`);
+    }
+  }
+  if (parts.length === 0) {
+    return null;
+  }
+  let tagText = '';
+  for (const tag of layout.tags) {
+    const value = tag.value(source);
+    if (value === null || value === '') {
+      continue;
+    }
+    tagText += `,${tag.key}=${escapeKey(String(value))}`;
+  }
+  return `${escapeMeasurement(measurement)}${tagText} ${parts.join(',')} ${timestampMs}`;
 }
 
 /** Every point of the snapshot, one line each; lines without a single finite field are left out. */
 export function snapshotToLineProtocol(snapshot: IndexSnapshot): string[] {
   const timestampMs = snapshot.observedAt.getTime();
+  const timestamp = snapshot.observedAt.toISOString();
   const lines: string[] = [];
   for (const chain of snapshot.chains) {
-    const s = chain.summary;
-    const overviewFields = fieldsText(
-      [
-        ['pcr_oi', s.pcrOi],
-        ['pcr_volume', s.pcrVolume],
-        ['pcr_premium', s.pcrPremium],
-        ['pcr_oi_change', s.pcrOiChange],
-        ['max_pain', s.maxPainStrike],
-        ['atm_iv', s.atmIv],
-        ['atm_strike', s.atmStrike],
-        ['atm_straddle', s.atmStraddle],
-        ['expected_move', s.expectedMove],
-        ['spot', chain.spot],
-        ['forward', chain.methodology.forward],
-        ['futures_price', chain.futuresPrice],
-        ['support', s.supportStrike],
-        ['resistance', s.resistanceStrike],
-        ['risk_reversal_25d', s.riskReversal25Delta],
-        ['butterfly_25d', s.butterfly25Delta],
-        ['gamma_exposure', s.totalGammaExposure],
-        ['gamma_flip', s.gammaFlipLevel],
-        ['sentiment_score', s.sentimentScore],
-        ['data_quality_score', s.dataQuality.score],
-        ['time_to_expiry_years', chain.timeToExpiryYears],
-      ],
-      [
-        ['total_call_oi', s.totalCallOi],
-        ['total_put_oi', s.totalPutOi],
-        ['total_call_volume', s.totalCallVolume],
-        ['total_put_volume', s.totalPutVolume],
-        ['contracts', s.contractCount],
-        ['iv_solved', s.ivSolvedCount],
-      ],
-    );
-    if (overviewFields.length > 0) {
-      lines.push(
-        line(
-          'market_overview',
-          [
-            ['expiry', chain.expiry],
-            ['index', chain.index],
-          ],
-          overviewFields,
-          timestampMs,
-        ),
-      );
+    const overview = pointOf('market_overview', OVERVIEW_LAYOUT, { timestamp, seq: snapshot.seq, chain }, timestampMs);
+    if (overview !== null) {
+      lines.push(overview);
     }
-    for (const { strike, right, contract } of contractsOf(chain)) {
-      const { quote, analytics } = contract;
-      const fields = fieldsText(
-        [
-          ['last_price', quote.lastPrice],
-          ['bid', quote.bid],
-          ['ask', quote.ask],
-          ['iv', analytics.iv],
-          ['delta', analytics.delta],
-          ['gamma', analytics.gamma],
-          ['theta', analytics.thetaPerDay],
-          ['vega', analytics.vegaPerVolPoint],
-          ['rho', analytics.rhoPerRatePoint],
-        ],
-        [
-          ['volume', quote.volume],
-          ['oi', quote.oi],
-        ],
-      );
-      if (fields.length > 0) {
-        // Tags in key order: Influx sorts them anyway, and sorted input is its fast path.
-        lines.push(
-          line(
-            'options',
-            [
-              ['expiry', chain.expiry],
-              ['index', chain.index],
-              ['option_type', right],
-              ['strike', String(strike)],
-            ],
-            fields,
-            timestampMs,
-          ),
-        );
+    for (const row of chain.strikes) {
+      for (const [right, contract] of [['CE', row.call] as const, ['PE', row.put] as const]) {
+        if (contract === null) {
+          continue;
+        }
+        const point = pointOf('options', OPTIONS_LAYOUT, { timestamp, chain, row, right, contract }, timestampMs);
+        if (point !== null) {
+          lines.push(point);
+        }
       }
     }
   }

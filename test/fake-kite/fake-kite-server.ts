@@ -481,18 +481,38 @@ export class FakeKite {
     }
     const now = this.#now();
     let entry: Record<string, unknown>;
-    if (located.kind === 'spot' || located.kind === 'future') {
-      const price =
-        located.kind === 'spot'
-          ? this.market.spot(located.index)
-          : this.market.futuresPrice(located.index, located.expiry);
+    if (located.kind === 'spot') {
+      const price = this.market.spot(located.index);
+      const ohlc = this.#indexOhlc(located.index);
+      // An index quote carries only the price fields; the rest are zeros, as Kite sends them.
+      entry = {
+        instrument_token: located.token,
+        timestamp: toIstStamp(now),
+        last_trade_time: null,
+        last_price: price,
+        last_quantity: 0,
+        buy_quantity: 0,
+        sell_quantity: 0,
+        volume: 0,
+        average_price: 0,
+        oi: 0,
+        oi_day_high: 0,
+        oi_day_low: 0,
+        net_change: ohlc.close > 0 ? price - ohlc.close : 0,
+        lower_circuit_limit: 0,
+        upper_circuit_limit: 0,
+        ohlc,
+        depth: emptyDepth(),
+      };
+    } else if (located.kind === 'future') {
+      const price = this.market.futuresPrice(located.index, located.expiry);
       if (price === null) {
         return null;
       }
       entry = {
         instrument_token: located.token,
         timestamp: toIstStamp(now),
-        last_trade_time: located.kind === 'spot' ? null : toIstStamp(now),
+        last_trade_time: toIstStamp(now),
         last_price: price,
         last_quantity: 0,
         buy_quantity: 0,
@@ -515,6 +535,7 @@ export class FakeKite {
       }
       const lot = INDEX_SPECS[located.index].lotSize;
       const last = quote.lastPrice ?? 0;
+      const ohlc = this.market.optionOhlc(located) ?? { open: 0, high: 0, low: 0, close: 0 };
       const depth = emptyDepth();
       if (quote.bid !== null) {
         depth.buy[0] = {
@@ -539,14 +560,15 @@ export class FakeKite {
         buy_quantity: quote.bidQuantity * 20,
         sell_quantity: quote.askQuantity * 20,
         volume: quote.volume,
-        average_price: last,
+        // Kite's VWAP is in paise; 0 until the first trade.
+        average_price: toPaise(quote.averagePrice ?? 0),
         oi: quote.oi,
         oi_day_high: quote.oi,
         oi_day_low: quote.oi,
         net_change: 0,
         lower_circuit_limit: 0.05,
         upper_circuit_limit: Math.round(last * 3 * 20) / 20 + 0.05,
-        ohlc: { open: last, high: last, low: last, close: last },
+        ohlc,
         depth,
       };
     }
@@ -626,12 +648,11 @@ export class FakeKite {
       return null;
     }
     if (located.kind === 'spot') {
-      const price = this.market.spot(located.index);
       return encodeIndex(
         {
           instrumentToken: token,
-          lastPrice: price,
-          ohlc: { open: price, high: price, low: price, close: price },
+          lastPrice: this.market.spot(located.index),
+          ohlc: this.#indexOhlc(located.index),
           exchangeTimestampSeconds: seconds,
         },
         mode,
@@ -657,11 +678,11 @@ export class FakeKite {
         instrumentToken: token,
         lastPrice: last,
         lastTradedQuantity: INDEX_SPECS[located.index].lotSize,
-        averageTradedPrice: last,
+        averageTradedPrice: quote.averagePrice ?? 0,
         volumeTraded: quote.volume,
         totalBuyQuantity: quote.bidQuantity * 20,
         totalSellQuantity: quote.askQuantity * 20,
-        ohlc: { open: last, high: last, low: last, close: last },
+        ohlc: this.market.optionOhlc(located) ?? { open: 0, high: 0, low: 0, close: 0 },
         lastTradeTimeSeconds: quote.lastTradeTime === null ? 0 : Math.floor(quote.lastTradeTime.getTime() / 1000),
         oi: quote.oi,
         oiDayHigh: quote.oi,
@@ -674,6 +695,17 @@ export class FakeKite {
   }
 
   // ---- helpers --------------------------------------------------------------------------------------
+
+  /**
+   * Kite's index `ohlc` (close = previous session's close); zeros where the day is unknown, as Kite sends.
+   * Unrounded, like the spot the fake serves beside it, so high ≥ last ≥ low holds exactly.
+   */
+  #indexOhlc(index: IndexSymbol): { open: number; high: number; low: number; close: number } {
+    const day = this.market.spotDay(index);
+    return day === null
+      ? { open: 0, high: 0, low: 0, close: 0 }
+      : { open: day.open, high: day.high, low: day.low, close: day.previousClose };
+  }
 
   #nextSixAm(from: Date): Date {
     const today = toIstDateString(from);
@@ -717,6 +749,11 @@ export class FakeKite {
   #error(res: ServerResponse, status: number, errorType: string, message: string): void {
     this.#send(res, status, { status: 'error', message, error_type: errorType, data: null });
   }
+}
+
+/** Kite's JSON prices have paise precision, the same as its binary frames. */
+function toPaise(price: number): number {
+  return Math.round(price * 100) / 100;
 }
 
 function emptyDepth(): {

@@ -1,7 +1,7 @@
 import { INDEX_SPECS, INDEX_SYMBOLS, type IndexSymbol } from '../../src/domain/indices.ts';
 import { IST_OFFSET_MS, toIstDateString } from '../../src/domain/ist-time.ts';
 import type { MarketClock } from '../../src/domain/market-clock.ts';
-import type { IndexMarketData, OptionQuote } from '../../src/domain/market-data.ts';
+import type { IndexMarketData, OptionQuote, SpotDay } from '../../src/domain/market-data.ts';
 import { SimulatedIndexMarket } from '../../src/providers/simulated/simulated-market.ts';
 
 export const INSTRUMENT_COLUMNS =
@@ -50,6 +50,24 @@ export function toIstStamp(instant: Date): string {
   return new Date(instant.getTime() + IST_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
 }
 
+/** A session's open, high, low and the close before it, as Kite's `ohlc` reports them (close = previous close). */
+export interface Ohlc {
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+}
+
+interface ContractDay {
+  readonly tradingDay: string;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly previousClose: number;
+  /** The session's last price so far: the next session's previous close. */
+  readonly last: number;
+}
+
 interface DumpRow {
   readonly line: string;
   readonly token: number;
@@ -76,6 +94,8 @@ export class FakeMarket {
   readonly #dump: DumpRow[] = [];
   readonly #dumpBySymbol = new Map<string, DumpRow>();
   readonly #minted = new Map<string, number>();
+  /** Each option's session range over the prices it was quoted at, by instrument token. */
+  readonly #contractDays = new Map<number, ContractDay>();
   #nextExchangeToken = FIRST_MINTED_EXCHANGE_TOKEN;
   /** Price overrides set by tests (`setLastPrice`), by instrument token. */
   readonly overrides = new Map<number, number>();
@@ -176,6 +196,7 @@ export class FakeMarket {
               };
               byKey.set(`${spec.exchange}:${quote.tradingsymbol}`, located);
               byToken.set(token, located);
+              this.#recordContractDay(token, this.#markets.get(index)!.tradingDay, quote.lastPrice);
             }
           }
         }
@@ -183,6 +204,25 @@ export class FakeMarket {
     }
     this.#current = { atMs, data, byKey, byToken };
     return this.#current;
+  }
+
+  #recordContractDay(token: number, tradingDay: string | null, price: number | null): void {
+    if (tradingDay === null || price === null) {
+      return;
+    }
+    const day = this.#contractDays.get(token);
+    if (day === undefined || day.tradingDay !== tradingDay) {
+      // A contract first seen has no earlier session here: its first price stands in for the close before.
+      const previousClose = day?.last ?? price;
+      this.#contractDays.set(token, { tradingDay, open: price, high: price, low: price, previousClose, last: price });
+    } else if (day.last !== price) {
+      this.#contractDays.set(token, {
+        ...day,
+        high: Math.max(day.high, price),
+        low: Math.min(day.low, price),
+        last: price,
+      });
+    }
   }
 
   tokenOf(exchange: string, tradingsymbol: string): number {
@@ -272,13 +312,43 @@ export class FakeMarket {
     return quote !== null && override !== undefined ? { ...quote, lastPrice: override } : quote;
   }
 
+  /** An option's `ohlc` over the prices it was quoted at this session (an override counts as one). */
+  optionOhlc(located: Located & { kind: 'option' }): Ohlc | null {
+    this.#state();
+    const day = this.#contractDays.get(located.token);
+    if (day === undefined) {
+      return null;
+    }
+    return stretched(
+      { open: day.open, high: day.high, low: day.low, close: day.previousClose },
+      this.overrides.get(located.token),
+    );
+  }
+
   spot(index: IndexSymbol): number {
     return this.overrides.get(INDEX_SPECS[index].spotInstrumentToken) ?? this.data(index).spot;
+  }
+
+  /** The index's day as the simulated market saw it, its range stretched to an overridden spot. */
+  spotDay(index: IndexSymbol): SpotDay | null {
+    const day = this.data(index).spotDay;
+    if (day === null) {
+      return null;
+    }
+    const ohlc = stretched(
+      { open: day.open, high: day.high, low: day.low, close: day.previousClose },
+      this.overrides.get(INDEX_SPECS[index].spotInstrumentToken),
+    );
+    return { open: ohlc.open, high: ohlc.high, low: ohlc.low, previousClose: ohlc.close };
   }
 
   futuresPrice(index: IndexSymbol, expiry: string): number | null {
     return this.data(index).expiries.find((e) => e.expiry === expiry)?.futuresPrice ?? null;
   }
+}
+
+function stretched(ohlc: Ohlc, price: number | undefined): Ohlc {
+  return price === undefined ? ohlc : { ...ohlc, high: Math.max(ohlc.high, price), low: Math.min(ohlc.low, price) };
 }
 
 function futuresSymbol(index: IndexSymbol, expiry: string): string {

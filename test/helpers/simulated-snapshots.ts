@@ -70,6 +70,7 @@ export function emptySnapshot(index: IndexSymbol, seq = 1, observedAt = new Date
     seq,
     observedAt,
     spot: 1,
+    day: null,
     market: { state: 'OPEN', tradingDay: '2026-08-18' },
     chains: [],
     termStructure: [],

@@ -7,7 +7,7 @@ import {
   normaliseInstruments,
   selectIndexDerivatives,
 } from '../../src/providers/kite/kite-instruments.ts';
-import { kiteTimestampToInstant, quoteToOptionQuote } from '../../src/providers/kite/kite-quotes.ts';
+import { kiteTimestampToInstant, quoteSpotDay, quoteToOptionQuote } from '../../src/providers/kite/kite-quotes.ts';
 import { REAL_DUMP_ROWS } from '../fake-kite/dump.ts';
 import { encodeTradable, type TradableTick } from '../fake-kite/ticker-packets.ts';
 import { ACCESS_TOKEN, API_KEY, startFakeKite } from '../helpers/fake-kite.ts';
@@ -70,12 +70,37 @@ describe('parsing real Kite data', () => {
         askQuantity: 5191,
         volume: 7360198,
         oi: 0,
+        averagePrice: 1412.47,
       });
       expect(quote.lastTradeTime?.toISOString()).toBe('2021-06-08T10:15:52.000Z');
     }
+    expect(quoteSpotDay(raw)).toEqual({ open: 1396, high: 1421.75, low: 1395.55, previousClose: 1389.65 });
     expect(kiteTimestampToInstant('2021-07-05T10:41:27+05:30')?.toISOString()).toBe('2021-07-05T05:11:27.000Z');
     expect(quoteToOptionQuote('X', { ...raw, oi: 'many' })).toBeNull();
     expect(quoteToOptionQuote('X', null)).toBeNull();
+  });
+
+  it('serves the index day and contract VWAPs through kiteconnect’s quote and OHLC calls', async () => {
+    const fake = await startFakeKite({ now: () => new Date('2026-08-17T05:00:00Z'), quoteRequestsPerSecond: 100 });
+    cleanup.push(() => fake.close());
+    const kite = createGuardedKiteConnect({ apiKey: API_KEY, root: fake.restUrl, timeoutMs: 10_000 });
+    kite.setAccessToken(ACCESS_TOKEN);
+    const day = fake.market.spotDay('NIFTY')!;
+    const ohlc = { open: day.open, high: day.high, low: day.low, close: day.previousClose };
+    const viaOhlc = (await kite.getOHLC(['NSE:NIFTY 50'])) as Record<string, { ohlc: unknown }>;
+    expect(viaOhlc['NSE:NIFTY 50']?.ohlc).toEqual(ohlc);
+    const quotes = (await kite.getQuote(['NSE:NIFTY 50', 'NFO:NIFTY2681824350CE'])) as Record<string, unknown>;
+    expect(quoteSpotDay(quotes['NSE:NIFTY 50'])).toEqual(day);
+    const call = fake.market.optionQuote(
+      fake.market.locate('NFO:NIFTY2681824350CE') as Parameters<typeof fake.market.optionQuote>[0],
+    )!;
+    expect(call.averagePrice).not.toBeNull();
+    const mapped = quoteToOptionQuote('NIFTY2681824350CE', quotes['NFO:NIFTY2681824350CE'])!;
+    expect(mapped.averagePrice).toBe(Math.round(call.averagePrice! * 100) / 100);
+    // An option's day spans every price it was quoted at, so its VWAP lies inside it.
+    const optionOhlc = (quotes['NFO:NIFTY2681824350CE'] as { ohlc: { high: number; low: number } }).ohlc;
+    expect(mapped.averagePrice!).toBeGreaterThanOrEqual(optionOhlc.low);
+    expect(mapped.averagePrice!).toBeLessThanOrEqual(optionOhlc.high);
   });
 
   it('the fake encodes ticks exactly as Kite’s real binary frames are laid out', () => {

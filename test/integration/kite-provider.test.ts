@@ -133,6 +133,44 @@ describe('Kite provider against the fake, through the real kiteconnect client', 
     expect(dirty.expiries.length).toBe(clean.expiries.length);
   });
 
+  it('carries each contract’s VWAP and the index’s day as the fake computed them', async () => {
+    const { fake, provider, clock } = await setUp();
+    const paise = (price: number) => Math.round(price * 100) / 100;
+    await fetch(provider, 'NIFTY');
+    // Ten minutes on the market has traded at several prices: the VWAP is no longer any one quote's.
+    clock.set('2026-08-17T05:10:00Z');
+    const data = await fetch(provider, 'NIFTY');
+    const truth = fake.market.data('NIFTY');
+    const simulated = new Map(
+      truth.expiries
+        .flatMap((e) => e.strikes.flatMap((s) => [s.call, s.put]))
+        .flatMap((q) => (q ? [[q.tradingsymbol, q]] : [])),
+    );
+    let averaged = 0;
+    let apart = 0;
+    for (const q of data.expiries.flatMap((e) => e.strikes.flatMap((s) => [s.call, s.put]))) {
+      if (q === null) {
+        continue;
+      }
+      const expected = simulated.get(q.tradingsymbol)!.averagePrice;
+      expect(q.averagePrice, q.tradingsymbol).toBe(expected === null ? null : paise(expected));
+      if (q.averagePrice !== null) {
+        averaged += 1;
+        if (Math.abs(q.averagePrice - q.lastPrice!) >= 0.05) {
+          apart += 1;
+        }
+      }
+    }
+    expect(averaged).toBeGreaterThan(400);
+    expect(apart).toBeGreaterThan(100);
+    // The index quote's ohlc arrives as the day (close = the previous session's close).
+    const day = fake.market.spotDay('NIFTY')!;
+    expect(data.spotDay).toEqual(day);
+    expect(day.high).toBeGreaterThan(day.low);
+    expect(data.spotDay!.high).toBeGreaterThanOrEqual(data.spot);
+    expect(data.spotDay!.low).toBeLessThanOrEqual(data.spot);
+  });
+
   it('caches the day’s instruments on disk and reloads them once 08:00 IST has passed', async () => {
     const { fake, provider, clock, dir } = await setUp();
     clock.set('2026-08-17T02:20:00Z'); // 07:50 IST

@@ -82,6 +82,31 @@ describe('KiteTicker live ticks', () => {
       ?.expiries[0]?.strikes.find((s) => s.call?.instrumentToken === token)?.call;
     expect(merged?.volume).toBeGreaterThanOrEqual(0);
 
+    // A minute later the market has traded on: full-mode ticks bring the new VWAP and the index's day.
+    clock.set('2026-08-17T05:01:00Z');
+    const spotToken = fake.market.spotToken('NIFTY');
+    await fake.whenStreaming(spotToken);
+    const before = provider.liveData?.('NIFTY');
+    expect(fake.pushTicks([token, spotToken])).toBe(2);
+    expect(await changes.next()).toBe('NIFTY');
+    const paise = (price: number) => Math.round(price * 100) / 100;
+    const located = fake.market.byToken().get(token) as Parameters<typeof fake.market.optionQuote>[0];
+    const truth = fake.market.optionQuote(located)!;
+    const live = provider.liveData?.('NIFTY');
+    const call = live?.expiries[0]?.strikes.find((s) => s.call?.instrumentToken === token)?.call;
+    expect(truth.averagePrice).not.toBeNull();
+    expect(call?.averagePrice).toBe(paise(truth.averagePrice!));
+    expect(call?.volume).toBe(truth.volume);
+    const day = fake.market.spotDay('NIFTY')!;
+    expect(live?.spot).toBe(paise(fake.market.spot('NIFTY')));
+    expect(live?.spotDay).toEqual({
+      open: paise(day.open),
+      high: paise(day.high),
+      low: paise(day.low),
+      previousClose: paise(day.previousClose),
+    });
+    expect(live?.spotDay).not.toEqual(before?.spotDay);
+
     await provider.close();
     expect(exit).not.toHaveBeenCalled();
     exit.mockRestore();

@@ -262,3 +262,41 @@ describe('GraphQL queries (in process)', () => {
     expect([extreme.data!.optionCalculator.gamma, extreme.data!.optionCalculator.vanna]).toContain(null);
   });
 });
+
+describe('expiry tags and ATM offsets', () => {
+  it('chooses chains by tag, narrows rows by offset, and reports the tags and offsets it served', async () => {
+    const nextWeek = niftySnapshot.chains.find((c) => c.expiryTags.includes('NEXT_WEEK'))!;
+    const { data, errors } = await query(`{
+      optionChain(index: NIFTY, expiryTag: NEXT_WEEK, offsets: [1, -2, 0, 1]) {
+        expiry expiryTag expiryTags atmStrike strikes { strike offset call { averagePrice } }
+      }
+      overview(index: NIFTY, expiryTag: THIS_WEEK) { expiry expiryTags }
+      index(symbol: NIFTY) { expiry(tag: NEXT_WEEK) { date expiryTag } }
+    }`);
+    expect(errors).toBeUndefined();
+    expect(data!.optionChain.expiry).toBe(nextWeek.expiry);
+    expect(data!.optionChain.expiryTags).toEqual(nextWeek.expiryTags);
+    const rows = data!.optionChain.strikes as Array<{ strike: number; offset: number }>;
+    expect(rows.map((r) => r.offset)).toEqual([-2, 0, 1]);
+    const at = nextWeek.strikes.findIndex((s) => s.offset === 0);
+    expect(rows.map((r) => r.strike)).toEqual([at - 2, at, at + 1].map((i) => nextWeek.strikes[i]!.strike));
+    expect(rows[1]!.strike).toBe(data!.optionChain.atmStrike);
+    expect(data!.overview.expiry).toBe(niftySnapshot.chains[0]!.expiry);
+    expect(data!.overview.expiryTags[0]).toBe('THIS_WEEK');
+    expect(data!.index.expiry).toEqual({ date: nextWeek.expiry, expiryTag: 'NEXT_WEEK' });
+  });
+
+  it('refuses an expiry and a tag together, offsets with a window, and out-of-range offsets, with codes', async () => {
+    const both = await query(
+      `{ optionChain(index: NIFTY, expiry: "${niftySnapshot.chains[0]!.expiry}", expiryTag: THIS_WEEK) { seq } }`,
+    );
+    expect(both.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(both.errors?.[0]?.message).toMatch(/expiry or expiryTag/);
+    const window = await query('{ optionChain(index: NIFTY, strikesAroundAtm: 2, offsets: [0]) { seq } }');
+    expect(window.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    const far = await query('{ optionChain(index: NIFTY, offsets: [501]) { seq } }');
+    expect(far.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    const none = await query('{ index(symbol: NIFTY) { expiry(tag: THIS_WEEK, nearest: true) { date } } }');
+    expect(none.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+  });
+});

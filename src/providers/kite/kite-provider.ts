@@ -18,7 +18,7 @@ import {
 } from './kite-client.ts';
 import { KiteCredentials, type TokenState } from './kite-credentials.ts';
 import { buildIndexCatalog, type IndexCatalog, selectCollectedExpiries } from './kite-instruments.ts';
-import { futuresPrice, quoteLastPrice, quoteToOptionQuote } from './kite-quotes.ts';
+import { futuresPrice, quoteLastPrice, quoteSpotDay, quoteToOptionQuote } from './kite-quotes.ts';
 import { createTickerStream, type TickerStream } from './kite-ticker-stream.ts';
 import { LiveIndexChain, type TickOutcome } from './live-chain.ts';
 
@@ -359,7 +359,14 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
           events?.onMalformedQuote?.(index);
         }
       }
-      const result: IndexMarketData = { index, observedAt: options.now(), spot: spotNow, expiries: chains };
+      const result: IndexMarketData = {
+        index,
+        observedAt: options.now(),
+        spot: spotNow,
+        // The same quote entry as the spot, so the day and the level agree.
+        spotDay: quoteSpotDay(data.get(catalog.spot.quoteKey)),
+        expiries: chains,
+      };
       lastSpot.set(index, spotNow);
       const chain = new LiveIndexChain(result, catalog.spot.instrumentToken, futureTokens);
       live.set(index, chain);

@@ -1,5 +1,5 @@
 import { IST_OFFSET_MS } from '../../domain/ist-time.ts';
-import type { OptionQuote } from '../../domain/market-data.ts';
+import type { OptionQuote, SpotDay } from '../../domain/market-data.ts';
 
 const IST_STAMP = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/;
 
@@ -75,8 +75,43 @@ export function quoteToOptionQuote(tradingsymbol: string, raw: unknown): OptionQ
     askQuantity: ask?.quantity ?? 0,
     volume: q.volume,
     oi: q.oi,
+    averagePrice: positivePrice(q.average_price),
     lastTradeTime: kiteTimestampToInstant(q.last_trade_time),
   };
+}
+
+/** A price Kite reports as 0 (or leaves out) until it is known: a positive finite number, else null. */
+export function positivePrice(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+/**
+ * An index's day from a quote's (or index tick's) `ohlc`, where `close` is the previous session's close.
+ * Kite sends zeros before the open and for some indices: any non-positive field (or a range that does not
+ * hold its open) makes the day unknown.
+ */
+export function ohlcToSpotDay(ohlc: unknown): SpotDay | null {
+  if (typeof ohlc !== 'object' || ohlc === null) {
+    return null;
+  }
+  const o = ohlc as { open?: unknown; high?: unknown; low?: unknown; close?: unknown };
+  const open = positivePrice(o.open);
+  const high = positivePrice(o.high);
+  const low = positivePrice(o.low);
+  const previousClose = positivePrice(o.close);
+  if (open === null || high === null || low === null || previousClose === null) {
+    return null;
+  }
+  // A day whose open lies outside its own range is not one to build on.
+  return low <= open && open <= high ? { open, high, low, previousClose } : null;
+}
+
+/** The index's day from a quote entry's `ohlc`, or null when the entry has none worth believing. */
+export function quoteSpotDay(raw: unknown): SpotDay | null {
+  if (typeof raw !== 'object' || raw === null) {
+    return null;
+  }
+  return ohlcToSpotDay((raw as { ohlc?: unknown }).ohlc);
 }
 
 /** Index level from a quote entry (`last_price`), or null when missing or not positive. */
@@ -84,8 +119,7 @@ export function quoteLastPrice(raw: unknown): number | null {
   if (typeof raw !== 'object' || raw === null) {
     return null;
   }
-  const price = (raw as { last_price?: unknown }).last_price;
-  return typeof price === 'number' && Number.isFinite(price) && price > 0 ? price : null;
+  return positivePrice((raw as { last_price?: unknown }).last_price);
 }
 
 /** A futures quote's mid when both sides are quoted, else its last price. */

@@ -1,6 +1,6 @@
 import type { IndexSymbol } from '../../domain/indices.ts';
-import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
-import { bestLevel, futuresPrice, isCount } from './kite-quotes.ts';
+import type { ExpiryQuotes, IndexMarketData, OptionQuote, SpotDay, StrikeQuotes } from '../../domain/market-data.ts';
+import { bestLevel, futuresPrice, isCount, ohlcToSpotDay } from './kite-quotes.ts';
 
 type Slot =
   | { readonly kind: 'spot' }
@@ -20,7 +20,13 @@ export function mergeTick(previous: OptionQuote, tick: Record<string, unknown>):
   const hasVolume = 'volume_traded' in tick;
   const hasOi = 'oi' in tick;
   const hasDepth = 'depth' in tick;
-  if ((hasVolume && !isCount(tick.volume_traded)) || (hasOi && !isCount(tick.oi))) {
+  // Quote and full mode carry the day's average traded price; LTP mode does not (the last value stays).
+  const hasAverage = 'average_traded_price' in tick;
+  if (
+    (hasVolume && !isCount(tick.volume_traded)) ||
+    (hasOi && !isCount(tick.oi)) ||
+    (hasAverage && !isCount(tick.average_traded_price))
+  ) {
     return null;
   }
   const depth = hasDepth ? (tick.depth as { buy?: unknown; sell?: unknown } | null) : null;
@@ -34,8 +40,26 @@ export function mergeTick(previous: OptionQuote, tick: Record<string, unknown>):
     ...(ask === undefined ? {} : { ask: ask?.price ?? null, askQuantity: ask?.quantity ?? 0 }),
     volume: hasVolume ? (tick.volume_traded as number) : previous.volume,
     oi: hasOi ? (tick.oi as number) : previous.oi,
+    // Kite sends 0 until the contract's first trade of the day, as in the REST quote.
+    averagePrice: hasAverage ? positiveOrNull(tick.average_traded_price as number) : previous.averagePrice,
     lastTradeTime: tradeTime ? (tick.last_trade_time as Date) : previous.lastTradeTime,
   };
+}
+
+const positiveOrNull = (value: number): number | null => (value > 0 ? value : null);
+
+/**
+ * The index's day after a spot tick. Quote- and full-mode index ticks carry the day's OHLC (zeros where
+ * Kite does not know it): a believable one replaces the day. Otherwise the last known day is kept, its
+ * range stretched to the new level, so high ≥ spot ≥ low holds between REST snapshots.
+ */
+export function mergeSpotDay(previous: SpotDay | null, tick: Record<string, unknown>, spot: number): SpotDay | null {
+  const reported = 'ohlc' in tick ? ohlcToSpotDay(tick.ohlc) : null;
+  const day = reported ?? previous;
+  if (day === null) {
+    return null;
+  }
+  return { ...day, high: Math.max(day.high, spot), low: Math.min(day.low, spot) };
 }
 
 /**
@@ -45,12 +69,14 @@ export function mergeTick(previous: OptionQuote, tick: Record<string, unknown>):
 export class LiveIndexChain {
   readonly index: IndexSymbol;
   #spot: number;
+  #spotDay: SpotDay | null;
   readonly #expiries: Array<{ base: ExpiryQuotes; futuresPrice: number | null; strikes: StrikeQuotes[] }>;
   readonly #slots = new Map<number, Slot>();
 
   constructor(data: IndexMarketData, spotToken: number, futureTokens: ReadonlyMap<string, number>) {
     this.index = data.index;
     this.#spot = data.spot;
+    this.#spotDay = data.spotDay;
     this.#slots.set(spotToken, { kind: 'spot' });
     this.#expiries = data.expiries.map((expiry, e) => {
       const futureToken = futureTokens.get(expiry.expiry);
@@ -101,6 +127,7 @@ export class LiveIndexChain {
       }
       if (slot.kind === 'spot') {
         this.#spot = tick.last_price;
+        this.#spotDay = mergeSpotDay(this.#spotDay, tick, tick.last_price);
       } else {
         // A futures tick has the quote's shape where it matters: last price and depth.
         this.#expiries[slot.expiry]!.futuresPrice = futuresPrice(tick);
@@ -126,6 +153,7 @@ export class LiveIndexChain {
       index: this.index,
       observedAt,
       spot: this.#spot,
+      spotDay: this.#spotDay,
       expiries: this.#expiries.map((e) => ({ ...e.base, futuresPrice: e.futuresPrice, strikes: [...e.strikes] })),
     };
   }

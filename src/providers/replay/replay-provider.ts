@@ -55,6 +55,7 @@ export function marketDataFromRows(
       askQuantity: c.askQuantity,
       volume: c.volume,
       oi: c.oi,
+      averagePrice: c.averagePrice,
       lastTradeTime: c.lastTradeTime,
     };
     strikes.set(c.strike, c.right === 'CE' ? { ...row, call: quote } : { ...row, put: quote });
@@ -70,7 +71,12 @@ export function marketDataFromRows(
         .map(([strike, q]): StrikeQuotes => ({ strike, call: q.call, put: q.put })),
     }))
     .sort((a, b) => a.expiry.localeCompare(b.expiry));
-  return { index, observedAt, spot: contracts[0]?.spot ?? overview[0]!.spot, expiries };
+  const first = overview[0];
+  const spotDay =
+    first?.spotOpen != null && first.spotHigh != null && first.spotLow != null && first.previousClose != null
+      ? { open: first.spotOpen, high: first.spotHigh, low: first.spotLow, previousClose: first.previousClose }
+      : null;
+  return { index, observedAt, spot: contracts[0]?.spot ?? overview[0]!.spot, spotDay, expiries };
 }
 
 /**

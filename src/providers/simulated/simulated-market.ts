@@ -6,7 +6,7 @@ import type { IndexSpec } from '../../domain/indices.ts';
 import { toIstDateString } from '../../domain/ist-time.ts';
 import { toOptionTradingSymbol } from '../../domain/kite-tradingsymbol.ts';
 import { isTrading, type MarketClock } from '../../domain/market-clock.ts';
-import type { ExpiryQuotes, IndexMarketData, OptionQuote, StrikeQuotes } from '../../domain/market-data.ts';
+import type { ExpiryQuotes, IndexMarketData, OptionQuote, SpotDay, StrikeQuotes } from '../../domain/market-data.ts';
 import { createRandomStream, type RandomStream } from './random.ts';
 import { smileVolatility } from './volatility-smile.ts';
 
@@ -45,6 +45,12 @@ interface ContractState {
   /** Volume traded in the session `volumeDay` in lots. */
   volumeLots: number;
   volumeDay: string | null;
+  /**
+   * The session's volume as last reported (units) and Σ price × Δvolume over it: each quote's new volume
+   * trades at that quote's last price, so the VWAP is their ratio.
+   */
+  reportedVolume: number;
+  tradedValue: number;
 }
 
 interface Listing {
@@ -70,6 +76,8 @@ export class SimulatedIndexMarket {
   /** Session date and elapsed share of the session at the last `advance`. */
   #tradingDay: string | null = null;
   #phase = 0;
+  /** The session's open, high and low so far and the close before it. */
+  #day: (SpotDay & { readonly tradingDay: string }) | null = null;
   /** While the market is closed it does not move: the close is served until the next session. */
   #closed: { key: string; data: IndexMarketData } | null = null;
   readonly #segment: Segment;
@@ -87,6 +95,11 @@ export class SimulatedIndexMarket {
 
   get spot(): number {
     return this.#spot;
+  }
+
+  /** The session the last `advance` quoted (the last session's date while the market is shut). */
+  get tradingDay(): string | null {
+    return this.#tradingDay;
   }
 
   /** The volatility level the smile is currently scaled by. */
@@ -121,7 +134,10 @@ export class SimulatedIndexMarket {
     if (trading || this.#lastAtMs === null) {
       this.#lastAtMs = nowMs;
     }
+    // Nothing moves between sessions, so the level before a session's first step is the last close.
+    const spotBefore = this.#spot;
     this.#moveUnderlying(stepYears);
+    const spotDay = this.#recordSpotDay(tradingDay, spotBefore);
 
     const phase = trading ? sessionPhase(status.session, nowMs) : 1;
     const sameDay = this.#tradingDay === tradingDay;
@@ -156,9 +172,32 @@ export class SimulatedIndexMarket {
       this.#extendStrikes(listing, timeToExpiryYears);
       expiries.push(this.#quoteListing(listing, timeToExpiryYears, tick));
     }
-    const data: IndexMarketData = { index: this.spec.symbol, observedAt: asOf, spot: this.#spot, expiries };
+    const data: IndexMarketData = { index: this.spec.symbol, observedAt: asOf, spot: this.#spot, spotDay, expiries };
     this.#closed = trading ? null : { key: closedKey, data };
     return data;
+  }
+
+  #recordSpotDay(tradingDay: string, spotBefore: number): SpotDay {
+    const spot = this.#spot;
+    if (this.#day?.tradingDay !== tradingDay) {
+      const previousClose = this.#day === null ? this.#firstPreviousClose() : spotBefore;
+      this.#day = { tradingDay, open: spot, high: spot, low: spot, previousClose };
+    } else {
+      this.#day = { ...this.#day, high: Math.max(this.#day.high, spot), low: Math.min(this.#day.low, spot) };
+    }
+    const { open, high, low, previousClose } = this.#day;
+    return { open, high, low, previousClose };
+  }
+
+  /**
+   * The close before the first simulated session: one day's move away from the reference level, drawn
+   * from a stream of its own so the market's path is the same with or without it.
+   */
+  #firstPreviousClose(): number {
+    const shock = createRandomStream(`${this.#options.seed}:${this.spec.symbol}:previous-close`).normal();
+    return Number(
+      (this.spec.referenceSpot * Math.exp(this.spec.referenceAtmVolatility * Math.sqrt(DAY_YEARS) * shock)).toFixed(2),
+    );
   }
 
   #moveUnderlying(stepYears: number): void {
@@ -210,7 +249,7 @@ export class SimulatedIndexMarket {
     const noise = Math.exp(0.25 * this.#random.normal());
     const oiLots = lotsAtTheMoney * expiryWeight * sideWeight * roundness * Math.exp(-Math.abs(z) / 1.3) * noise;
     // Volume is seeded on the first quote, from the share of the session already traded.
-    return { oiLots, volumeLots: 0, volumeDay: null };
+    return { oiLots, volumeLots: 0, volumeDay: null, reportedVolume: 0, tradedValue: 0 };
   }
 
   #quoteListing(listing: Listing, timeToExpiryYears: number, tick: Tick): ExpiryQuotes {
@@ -255,6 +294,8 @@ export class SimulatedIndexMarket {
       // A new session (or a contract first quoted mid-session): what has traded so far, with noise.
       state.volumeDay = tick.tradingDay;
       state.volumeLots = sessionVolumeLots * cumulativeVolumeShare(tick.phase) * Math.exp(0.2 * this.#random.normal());
+      state.reportedVolume = 0;
+      state.tradedValue = 0;
     } else if (tick.sessionStep > 0) {
       const share = cumulativeVolumeShare(tick.phase) - tick.previousVolumeShare;
       state.volumeLots += sessionVolumeLots * share * (0.5 + this.#random.uniform());
@@ -269,6 +310,13 @@ export class SimulatedIndexMarket {
       tickSize,
     );
     const depthLots = () => Math.max(1, Math.round(liquidity * 200 * this.#random.uniform()));
+    // What traded since the last quote traded at this quote's price (the first quote of a session carries
+    // everything before it, the way a feed joined mid-session sees it).
+    const volume = Math.round(state.volumeLots) * lotSize;
+    if (volume > state.reportedVolume) {
+      state.tradedValue += lastPrice * (volume - state.reportedVolume);
+      state.reportedVolume = volume;
+    }
 
     return {
       tradingsymbol: toOptionTradingSymbol(this.spec.symbol, listing.expiry.date, listing.expiry.kind, strike, right),
@@ -278,8 +326,9 @@ export class SimulatedIndexMarket {
       ask: askPrice,
       bidQuantity: bidPrice > 0 ? depthLots() * lotSize : 0,
       askQuantity: depthLots() * lotSize,
-      volume: Math.round(state.volumeLots) * lotSize,
+      volume,
       oi: Math.round(state.oiLots) * lotSize,
+      averagePrice: state.reportedVolume > 0 ? state.tradedValue / state.reportedVolume : null,
       lastTradeTime: tick.lastTradeTime,
     };
   }

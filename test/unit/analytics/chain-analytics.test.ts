@@ -41,6 +41,7 @@ function quote(symbol: string, price: number, oi: number, volume = 1000): Option
     askQuantity: 75,
     volume,
     oi,
+    averagePrice: null,
     lastTradeTime: new Date('2026-08-18T06:00:00Z'),
   };
 }

@@ -64,6 +64,7 @@ describe('choosePremium', () => {
     askQuantity: 1,
     volume: 0,
     oi: 0,
+    averagePrice: null,
     lastTradeTime: null,
   };
   it('uses the mid of a two-sided book, else the last price, else nothing', () => {

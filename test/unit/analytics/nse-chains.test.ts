@@ -76,6 +76,7 @@ function toQuote(leg: NseLeg | undefined): OptionQuote | null {
     askQuantity: leg.askQty,
     volume: leg.totalTradedVolume,
     oi: leg.openInterest,
+    averagePrice: null,
     lastTradeTime: null,
   };
 }

@@ -19,18 +19,18 @@ describe('schema.graphql', () => {
     expect(signature('Query', 'indices')).toBe(' -> [Index!]!');
     // The skeleton's arguments stay; issue 3 added optional conventions and scenario arguments only.
     expect(signature('Query', 'overview')).toBe(
-      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol!, maxAgeSeconds: Int -> Overview',
+      'conventions: ConventionsInput, expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol!, maxAgeSeconds: Int -> Overview',
     );
     expect(signature('Query', 'optionChain')).toBe(
-      'conventions: ConventionsInput, expiry: Date, index: IndexSymbol!, maxAgeSeconds: Int, scenario: ScenarioInput, strikesAroundAtm: Int -> OptionChain',
+      'conventions: ConventionsInput, expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol!, maxAgeSeconds: Int, offsets: [Int!], scenario: ScenarioInput, strikesAroundAtm: Int -> OptionChain',
     );
-    expect(signature('Query', 'smile')).toBe('expiry: Date, index: IndexSymbol! -> Smile');
+    expect(signature('Query', 'smile')).toBe('expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol! -> Smile');
     expect(signature('Query', 'termStructure')).toBe('index: IndexSymbol! -> [TermStructurePoint!]');
     expect(signature('Query', 'volSurface')).toBe('index: IndexSymbol! -> VolatilitySurface');
     expect(signature('Query', 'optionCalculator')).toBe('input: OptionCalculatorInput! -> OptionCalculatorResult!');
-    expect(signature('Subscription', 'overviewUpdated')).toBe('expiry: Date, index: IndexSymbol! -> Overview!');
+    expect(signature('Subscription', 'overviewUpdated')).toBe('expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol! -> Overview!');
     expect(signature('Subscription', 'optionChainUpdated')).toBe(
-      'expiry: Date, index: IndexSymbol!, strikesAroundAtm: Int -> OptionChain!',
+      'expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol!, offsets: [Int!], strikesAroundAtm: Int -> OptionChain!',
     );
   });
 });
