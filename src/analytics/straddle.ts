@@ -1,3 +1,5 @@
+import type { ExpiryTag } from '../domain/expiry-tags.ts';
+
 /**
  * The straddle at a fixed offset from ATM: call + put at one strike. `tp` is the traded premium (the two
  * last prices), `avgTp` its VWAP version (the two legs' average traded prices today), the series traders
@@ -13,6 +15,8 @@ export interface StraddleLeg {
 export interface StraddlePoint {
   readonly timestamp: Date;
   readonly expiry: string;
+  /** The roles the expiry filled at this snapshot. */
+  readonly expiryTags: readonly ExpiryTag[];
   readonly strike: number;
   /** Listed strikes from ATM at this snapshot. */
   readonly offset: number;
@@ -35,6 +39,7 @@ const sum = (a: number | null | undefined, b: number | null | undefined): number
 export function straddlePoint(at: {
   readonly timestamp: Date;
   readonly expiry: string;
+  readonly expiryTags: readonly ExpiryTag[];
   readonly strike: number;
   readonly offset: number;
   readonly spot: number;
@@ -45,6 +50,7 @@ export function straddlePoint(at: {
   return {
     timestamp: at.timestamp,
     expiry: at.expiry,
+    expiryTags: at.expiryTags,
     strike: at.strike,
     offset: at.offset,
     spot: at.spot,

@@ -27,6 +27,7 @@ export function straddleSeries(rows: readonly ContractRecord[]): StraddlePoint[]
       straddlePoint({
         timestamp: first.timestamp,
         expiry: first.expiry,
+        expiryTags: first.expiryTags,
         strike: first.strike,
         offset: first.offset!,
         spot: first.spot,

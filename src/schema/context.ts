@@ -6,6 +6,7 @@ import type { IndexSymbol } from '../domain/indices.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
 import type { HealthFeed } from '../health/health-feed.ts';
 import type { CsvHistory } from '../history/csv-history.ts';
+import type { ProfileStore } from '../history/profile-store.ts';
 import type { ProviderHealth } from '../providers/market-data-provider.ts';
 import type { LatestValuePubSub } from '../store/latest-value-pubsub.ts';
 import type { SnapshotPubSub } from '../store/snapshot-pubsub.ts';
@@ -45,6 +46,8 @@ export interface GraphQLContext {
   readonly marketStatus: LatestValuePubSub<Segment, MarketStatus>;
   /** Component health, its history and the alert stream. */
   readonly health: HealthFeed;
+  /** Weekday profiles built from the stored days; absent or null without a CSV store. */
+  readonly profiles?: ProfileStore | null;
 }
 
 export interface ContextDependencies extends Omit<GraphQLContext, 'history'> {

@@ -15,6 +15,7 @@ import './expiry.ts';
 import './contract.ts';
 import './health.ts';
 import './straddle.ts';
+import './weekday-profile.ts';
 
 export const schema = builder.toSchema();
 

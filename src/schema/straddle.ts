@@ -1,10 +1,20 @@
 import { type StraddlePoint, straddlePoint } from '../analytics/straddle.ts';
+import {
+  bucketStartSecond,
+  MIN_DAYS_FOR_Z,
+  type RunningStat,
+  type WeekdayProfileState,
+  zScore,
+} from '../analytics/weekday-profile.ts';
 import type { ExpiryTag } from '../domain/expiry-tags.ts';
-import { toIstCompactDate } from '../domain/ist-time.ts';
+import type { IndexSymbol } from '../domain/indices.ts';
+import { IST_OFFSET_MS, toIstCompactDate } from '../domain/ist-time.ts';
 import type { AnalyzedContract, ChainSnapshot, IndexSnapshot } from '../domain/snapshot.ts';
 import { lastPerBucket } from '../history/history-page.ts';
+import { weekdayOfDay } from '../history/profile-store.ts';
 import { straddleSeries } from '../history/straddle-series.ts';
 import { builder } from './builder.ts';
+import type { GraphQLContext } from './context.ts';
 import { ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
 import { requireHistory } from './history.ts';
 import { badUserInput, EXPIRY_TAG_DESCRIPTION, findChain, requireOneExpiry, selectChain } from './inputs.ts';
@@ -15,7 +25,57 @@ export const MAX_STRADDLE_RANGE_DAYS = 31;
 export const MAX_STRADDLE_POINTS = 20_000;
 const MAX_STRADDLE_OFFSETS = 21;
 
-const StraddlePointRef = builder.objectRef<StraddlePoint>('StraddlePoint').implement({
+/** The weekday profile's figures at a point's weekday, time-of-day bucket, tag and offset. */
+interface ProfileOverlay {
+  readonly tp: RunningStat | undefined;
+  readonly avgTp: RunningStat | undefined;
+}
+
+interface OverlaidPoint extends StraddlePoint {
+  readonly overlay: ProfileOverlay | null;
+}
+
+/**
+ * Each point with its weekday profile (the tag asked for, else the point's own first tag): profiles are
+ * read once per series and weekday. Without profiles every overlay is null.
+ */
+async function withProfiles(
+  ctx: GraphQLContext,
+  index: IndexSymbol,
+  tag: ExpiryTag | null,
+  points: readonly StraddlePoint[],
+): Promise<OverlaidPoint[]> {
+  const store = ctx.profiles ?? null;
+  if (store === null) {
+    return points.map((p) => ({ ...p, overlay: null }));
+  }
+  const loaded = new Map<string, Promise<WeekdayProfileState | null>>();
+  return Promise.all(
+    points.map(async (p) => {
+      const seriesTag = tag ?? p.expiryTags[0];
+      if (seriesTag === undefined) {
+        return { ...p, overlay: null };
+      }
+      const weekday = weekdayOfDay(toIstCompactDate(p.timestamp));
+      const key = `${seriesTag}|${p.offset}|${weekday}`;
+      let profile = loaded.get(key);
+      if (profile === undefined) {
+        profile = store.profile(index, seriesTag, p.offset, weekday);
+        loaded.set(key, profile);
+      }
+      const resolved = await profile;
+      const bucket = resolved?.buckets.get(
+        bucketStartSecond(p.timestamp.getTime(), resolved.bucketSeconds, IST_OFFSET_MS),
+      );
+      return {
+        ...p,
+        overlay: bucket === undefined ? null : { tp: bucket.stats.tp, avgTp: bucket.stats.avgTp },
+      };
+    }),
+  );
+}
+
+const StraddlePointRef = builder.objectRef<OverlaidPoint>('StraddlePoint').implement({
   description:
     'The straddle at one offset from ATM at one snapshot: the call and put of the strike at that offset then. `tp` sums the last prices, `avgTp` the average traded prices (the VWAP straddle).',
   fields: (t) => ({
@@ -35,13 +95,33 @@ const StraddlePointRef = builder.objectRef<StraddlePoint>('StraddlePoint').imple
     peAverage: t.exposeFloat('peAverage', { nullable: true }),
     ceIv: t.exposeFloat('ceIv', { nullable: true, description: 'Decimal.' }),
     peIv: t.exposeFloat('peIv', { nullable: true, description: 'Decimal.' }),
+    expiryTags: t.field({ type: [ExpiryTagEnum], resolve: (p) => [...p.expiryTags] }),
+    profileMean: t.float({
+      nullable: true,
+      description:
+        "The weekday profile's mean tp at this point's weekday and time of day (same tag and offset); null without one.",
+      resolve: (p) => p.overlay?.tp?.mean ?? null,
+    }),
+    profileEma: t.float({
+      nullable: true,
+      description: "The profile's EMA of tp.",
+      resolve: (p) => p.overlay?.tp?.ema ?? null,
+    }),
+    zScore: t.float({
+      nullable: true,
+      description: `(tp − profileMean) / the profile's standard deviation; null below ${MIN_DAYS_FOR_Z} profiled days or with no spread.`,
+      resolve: (p) => zScore(p.tp, p.overlay?.tp),
+    }),
+    avgTpProfileMean: t.float({ nullable: true, resolve: (p) => p.overlay?.avgTp?.mean ?? null }),
+    avgTpProfileEma: t.float({ nullable: true, resolve: (p) => p.overlay?.avgTp?.ema ?? null }),
+    avgTpZScore: t.float({ nullable: true, resolve: (p) => zScore(p.avgTp, p.overlay?.avgTp) }),
   }),
 });
 
 interface StraddleUpdate {
   readonly snapshot: IndexSnapshot;
   readonly chain: ChainSnapshot;
-  readonly points: readonly StraddlePoint[];
+  readonly points: readonly OverlaidPoint[];
 }
 
 const StraddleUpdateRef = builder.objectRef<StraddleUpdate>('StraddleUpdate').implement({
@@ -74,6 +154,7 @@ export function liveStraddles(chain: ChainSnapshot, offsets: readonly number[]):
           straddlePoint({
             timestamp: chain.observedAt,
             expiry: chain.expiry,
+            expiryTags: chain.expiryTags,
             strike: row.strike,
             offset,
             spot: chain.spot,
@@ -139,7 +220,12 @@ builder.queryField('straddle', (t) =>
           'intervalSeconds',
         );
       }
-      return sampled.map((s) => s.row);
+      return withProfiles(
+        ctx,
+        args.index,
+        tag,
+        sampled.map((s) => s.row),
+      );
     },
   }),
 );
@@ -167,10 +253,11 @@ builder.subscriptionField('straddleUpdated', (t) =>
       findChain(ctx, args.index, args.expiry, tag);
       return snapshotStream(ctx, args.index);
     },
-    resolve: (snapshot: IndexSnapshot, args): StraddleUpdate => {
+    resolve: async (snapshot: IndexSnapshot, args, ctx): Promise<StraddleUpdate> => {
       const tag = args.expiryTag ?? (args.expiry == null ? 'THIS_WEEK' : null);
       const chain = selectChain(snapshot.chains, args.index, args.expiry ?? null, tag);
-      return { snapshot, chain, points: liveStraddles(chain, [...new Set(args.offsets ?? [0])]) };
+      const points = liveStraddles(chain, [...new Set(args.offsets ?? [0])]);
+      return { snapshot, chain, points: await withProfiles(ctx, args.index, tag, points) };
     },
   }),
 );

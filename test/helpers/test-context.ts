@@ -1,6 +1,8 @@
 import type { MarketStatus } from '../../src/domain/calendar/exchange-calendar.ts';
 import type { IndexSymbol } from '../../src/domain/indices.ts';
 import { createHealthRecorder } from '../../src/health/health-feed.ts';
+import type { CsvHistory } from '../../src/history/csv-history.ts';
+import type { ProfileStore } from '../../src/history/profile-store.ts';
 import { createContextFactory, type GraphQLContext } from '../../src/schema/context.ts';
 import { createLatestValuePubSub } from '../../src/store/latest-value-pubsub.ts';
 import type { SnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
@@ -19,13 +21,16 @@ export function createTestContextFactory(options: {
   readonly now?: () => Date;
   readonly providerReady?: () => boolean;
   readonly isResting?: (index: IndexSymbol) => boolean;
+  readonly history?: CsvHistory;
+  readonly profiles?: ProfileStore;
 }): () => GraphQLContext {
   return createContextFactory({
     store: options.store,
     pubsub: options.pubsub,
     indices: options.indices,
     analysis: testSettings(),
-    history: null,
+    history: options.history ?? null,
+    profiles: options.profiles ?? null,
     serverInfo: {
       version: 'test',
       provider: 'simulated',
