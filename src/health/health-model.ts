@@ -46,8 +46,15 @@ export interface HealthInputs {
   /** When the collectors started: an index with no snapshot yet is only starting until staleAfterMs later. */
   readonly collectingSinceMs: number;
   readonly sinks: readonly { readonly name: string; readonly health: SinkHealth }[];
-  /** Null when no Redis is configured. */
-  readonly redis: { readonly up: boolean; readonly downSinceMs: number | null } | null;
+  /**
+   * Null when no Redis is configured. Down while any of this process's connections is (rate limits, the
+   * relay's), since the earliest of them; `downConnections` names them for the reason.
+   */
+  readonly redis: {
+    readonly up: boolean;
+    readonly downSinceMs: number | null;
+    readonly downConnections: readonly string[];
+  } | null;
   /** Null before the first sample window closes. */
   readonly eventLoopP99Ms: number | null;
   /** Null when the data directory cannot be measured (not created yet); `reason` says why. */
@@ -219,12 +226,13 @@ export function assessHealth(inputs: HealthInputs, thresholds: HealthThresholds)
     });
   }
   if (inputs.redis !== null) {
+    const { up, downSinceMs, downConnections } = inputs.redis;
+    const since = downSinceMs === null ? '' : ` since ${new Date(downSinceMs).toISOString()}`;
+    const which = downConnections.length === 0 ? '' : ` (connections down: ${downConnections.join(', ')})`;
     components.push({
       name: 'redis',
-      status: inputs.redis.up ? 'HEALTHY' : 'DOWN',
-      reason: inputs.redis.up
-        ? null
-        : `unreachable${inputs.redis.downSinceMs === null ? '' : ` since ${new Date(inputs.redis.downSinceMs).toISOString()}`}; retrying`,
+      status: up ? 'HEALTHY' : 'DOWN',
+      reason: up ? null : `unreachable${since}; retrying${which}`,
     });
   }
   if (inputs.eventLoopP99Ms !== null) {

@@ -52,6 +52,8 @@ export function registerScaleOutMetrics(registry: Registry, role: string): Scale
   }).set({ role }, 1);
   return {
     onRedisUp: (connection, up) => redisUp.set({ connection }, up ? 1 : 0),
+    // A connection closed on purpose has no state to show: a last 0 would read as an outage for good.
+    onRedisClosed: (connection) => redisUp.remove({ connection }),
     onLeaseChanged: (holder) => leaseHolder.set(holder ? 1 : 0),
     onPublished: (kind, bytes) => {
       published.inc({ kind });

@@ -23,6 +23,8 @@ export interface LocalCollector {
 
 export interface ScaleOutEvents extends RelayFeedEvents, RelayPublisherEvents {
   onRedisUp?(connection: string, up: boolean): void;
+  /** A connection closed on purpose (the feed when this process takes the lease, or at stop): neither up nor down. */
+  onRedisClosed?(connection: string): void;
   onLeaseChanged?(holder: boolean): void;
 }
 
@@ -66,26 +68,44 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
   const { redis: settings, logger, collector } = options;
   const keys = relayKeys(settings.prefix);
   const token = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const connection = (name: string) =>
-    createRedisConnection({
+  // `release` ends the reports before a deliberate disconnect: what it says after that is not an outage.
+  const connection = (name: string) => {
+    let followed = true;
+    const redis = createRedisConnection({
       url: settings.url,
       name: `g6-${options.role.toLowerCase()}-${name}`,
       logger,
       now: options.now,
-      onUpChanged: (up) => options.events?.onRedisUp?.(name, up),
+      onUpChanged: (up) => {
+        if (followed) {
+          options.events?.onRedisUp?.(name, up);
+        }
+      },
     });
+    const release = () => {
+      if (followed) {
+        followed = false;
+        options.events?.onRedisClosed?.(name);
+      }
+    };
+    return { redis, release };
+  };
   const relayLogger = logger.child({ component: 'relay' });
 
   let feed: RelayFeed | null = null;
+  let releaseFeed: () => void = () => undefined;
   let publisher: RelayPublisher | null = null;
   let lease: CollectorLease | null = null;
   let leaseStopping = false;
-  const commands = collector === null ? null : connection('commands');
+  const leaseConnection = collector === null ? null : connection('commands');
+  const commands = leaseConnection?.redis ?? null;
 
   const startFeed = async (loadWithinMs: number) => {
+    const subscriber = connection('subscriber');
+    const reader = connection('reader');
     const started = createRelayFeed({
-      subscriber: connection('subscriber'),
-      commands: connection('reader'),
+      subscriber: subscriber.redis,
+      commands: reader.redis,
       keys,
       indices: options.indices,
       store: options.store,
@@ -97,11 +117,17 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
       ...(options.events === undefined ? {} : { events: options.events }),
     });
     feed = started;
+    releaseFeed = () => {
+      subscriber.release();
+      reader.release();
+    };
     await started.start(loadWithinMs);
   };
   const stopFeed = async () => {
     const stopping = feed;
     feed = null;
+    // The feed disconnects both: released first, so a connection stopped mid-outage is not left down.
+    releaseFeed();
     await stopping?.stop();
   };
 
@@ -178,6 +204,7 @@ export function createScaleOut(options: ScaleOutOptions): ScaleOut {
     async stop() {
       await this.stopLease();
       await stopFeed();
+      leaseConnection?.release();
       commands?.disconnect();
     },
   };

@@ -165,11 +165,22 @@ describe('assessHealth: provider, sinks, redis and the process', () => {
 
   it('reports Redis only when configured', () => {
     expect(component(assessHealth(inputs({}), THRESHOLDS), 'redis')).toBeUndefined();
-    const down = assessHealth(inputs({ redis: { up: false, downSinceMs: NOW - 1000 } }), THRESHOLDS);
+    const up = assessHealth(inputs({ redis: { up: true, downSinceMs: null, downConnections: [] } }), THRESHOLDS);
+    expect(component(up, 'redis')).toMatchObject({ status: 'HEALTHY', reason: null });
+    const down = assessHealth(
+      inputs({ redis: { up: false, downSinceMs: NOW - 1000, downConnections: ['rate-limits', 'subscriber'] } }),
+      THRESHOLDS,
+    );
     expect(component(down, 'redis')).toMatchObject({
       status: 'DOWN',
-      reason: `unreachable since ${new Date(NOW - 1000).toISOString()}; retrying`,
+      reason: `unreachable since ${new Date(NOW - 1000).toISOString()}; retrying (connections down: rate-limits, subscriber)`,
     });
+    // Not connected yet: down, with no failure time to give.
+    const connecting = assessHealth(
+      inputs({ redis: { up: false, downSinceMs: null, downConnections: ['rate-limits'] } }),
+      THRESHOLDS,
+    );
+    expect(component(connecting, 'redis')?.reason).toBe('unreachable; retrying (connections down: rate-limits)');
   });
 
   it('judges the event loop, memory and disk against their thresholds', () => {
