@@ -2,15 +2,31 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import {
+  type ConfigFile,
+  INTERVAL_SECONDS_MAX,
+  INTERVAL_SECONDS_MIN,
+  type IndexCollectionSettings,
+  parseConfigFile,
+  resolveCollection,
+  STRIKES_MAX,
+} from './config-file.ts';
 import { type CalendarOverride, parseCalendarOverride } from './domain/calendar/calendar-data.ts';
 import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices.ts';
 import { isIsoDate } from './domain/ist-time.ts';
 import type { PricingConventions } from './domain/snapshot.ts';
 import { DEFAULT_DISK_MIN_FREE_PERCENT } from './health/health-model.ts';
+import type { ProfileSettings } from './history/profile-store.ts';
+import type { RetentionSettings } from './history/retention-sweeper.ts';
 import { type ApiKeyEntry, parseApiKeys } from './server/api-keys.ts';
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from './server/operation-limits.ts';
 
+export type { IndexCollectionSettings } from './config-file.ts';
+
 export type LogFormat = 'json' | 'pretty';
+
+/** Strikes each side of ATM when nothing sets them. */
+export const DEFAULT_STRIKES_AROUND_ATM = 30;
 
 /** The whole runtime configuration, read once from the environment and the command line. */
 export interface Config {
@@ -24,10 +40,20 @@ export interface Config {
   /** G6_LOG_RETENTION_DAYS: rotated log files older than this many days are deleted. */
   readonly logRetentionDays: number;
   readonly mockMode: boolean;
+  /** G6_CONFIG_FILE: the collection file read (per-index settings), null when none. */
+  readonly configFile: string | null;
+  /** The enabled indices: G6_INDICES, else the file's enabled ones, else all five. */
   readonly indices: readonly IndexSymbol[];
+  /** Each enabled index's strike window, expiries and interval, every level of configuration applied. */
+  readonly collection: ReadonlyMap<IndexSymbol, IndexCollectionSettings>;
+  /** The shortest of the per-index intervals (`collection`): the fastest any index is collected. */
   readonly collectionIntervalMs: number;
   readonly collectionTimeoutMs: number;
   readonly maxWorkers: number;
+  /**
+   * A window that holds every index's own (`collection`): the largest strikesBelowAtm/strikesAboveAtm of
+   * any enabled index, or 0 (whole chains) when one of them keeps its whole chain.
+   */
   readonly strikesAroundAtm: number;
   readonly seed: string;
   readonly riskFreeRate: number;
@@ -66,6 +92,10 @@ export interface Config {
   readonly health: HealthConfig;
   /** G6_ALERT_WEBHOOK_URLS and their delivery settings; null sends no webhooks. */
   readonly alertWebhooks: AlertWebhookConfig | null;
+  /** How the weekday profiles are built (G6_PROFILE_*). */
+  readonly profiles: ProfileSettings;
+  /** G6_RETENTION_DAYS and what happens to older days; null keeps everything. */
+  readonly retention: RetentionSettings | null;
 }
 
 export interface HealthConfig {
@@ -242,6 +272,7 @@ const ENV_SCHEMA = z.object({
     .optional(),
   G6_LOG_RETENTION_DAYS: integer(1, 3650).optional(),
   G6_MOCK_MODE: bool().optional(),
+  G6_CONFIG_FILE: nonEmpty.optional(),
   G6_INDICES: commaList((s) => s.toUpperCase())
     .refine((list) => list.length > 0, { error: `expected a comma-separated list of ${INDEX_SYMBOLS.join(', ')}` })
     .refine((list) => list.every(isIndexSymbol), {
@@ -249,10 +280,10 @@ const ENV_SCHEMA = z.object({
     })
     .transform((list) => [...new Set(list)] as IndexSymbol[])
     .optional(),
-  G6_COLLECTION_INTERVAL: seconds(0.05, 3600).optional(),
+  G6_COLLECTION_INTERVAL: seconds(INTERVAL_SECONDS_MIN, INTERVAL_SECONDS_MAX).optional(),
   G6_COLLECTION_TIMEOUT: seconds(0.05, 600).optional(),
   G6_MAX_WORKERS: integer(1, 64).optional(),
-  G6_STRIKES_AROUND_ATM: integer(0, 500).optional(),
+  G6_STRIKES_AROUND_ATM: integer(0, STRIKES_MAX).optional(),
   G6_SEED: nonEmpty.optional(),
   G6_RISK_FREE_RATE: decimal(-0.05, 0.5, 'a decimal annual rate').optional(),
   G6_DIVIDEND_YIELD: decimal(-0.05, 0.5, 'a decimal annual yield').optional(),
@@ -327,6 +358,17 @@ const ENV_SCHEMA = z.object({
   G6_REDIS_LEASE_TTL: seconds(0.3, 300).optional(),
   G6_REDIS_HEARTBEAT: seconds(0.1, 60).optional(),
   G6_SHUTDOWN_TIMEOUT: seconds(0.5, 600).optional(),
+  G6_PROFILE_EMA_ALPHA: decimal(0.01, 1, 'an EMA weight').optional(),
+  G6_PROFILE_BUCKET_SECONDS: integer(1, 3600).optional(),
+  G6_PROFILE_MAX_OFFSET: integer(0, 50).optional(),
+  G6_RETENTION_DAYS: integer(1, 36_500).optional(),
+  G6_RETENTION_ACTION: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .pipe(z.enum(['DELETE', 'ARCHIVE'], { error: 'expected delete or archive' }))
+    .optional(),
+  G6_ARCHIVE_DIR: nonEmpty.optional(),
   G6_HEALTH_STALE_INTERVALS: decimal(1, 1000, 'intervals').optional(),
   G6_HEALTH_DISK_MIN_FREE_PERCENT: decimal(0, 100, 'a percentage').optional(),
   G6_HEALTH_EVENT_LOOP_P99_MS: integer(1, 60_000).optional(),
@@ -371,6 +413,8 @@ Usage: g6 login [request_token]    store a Kite access token (encrypted with G6_
 Usage: g6 selftest [--json]        check configuration, storage, provider and one collection per index
 Usage: g6 replay --from <day> --to <day> [--speed N]   serve stored CSV days as if live
 Usage: g6 top [--url <url>]        live terminal view of a running server (g6 top --help)
+Usage: g6 profiles rebuild|update  build the weekday profiles from the stored days (g6 profiles --help)
+Usage: g6 import g6-python <dir>   import the Python G6's day files into the store (g6 import --help)
 
 Options:
   --mock         use the simulated market (the default when no Kite credentials are set)
@@ -381,7 +425,12 @@ Options:
   --version      print the version
   --help         show this text
 
-Configuration is read from the environment; see the README's configuration table.
+Configuration, the first that sets a value winning: these flags; the environment (a .env file in the
+working directory is read first and never replaces a variable already set); the G6_CONFIG_FILE file
+(JSON: per index enabled, strikesBelowAtm/strikesAboveAtm or strikesAroundAtm, expiries, intervalSeconds;
+indices.<INDEX> over defaults); the built-in defaults. G6_INDICES replaces the file's enabled indices;
+G6_STRIKES_AROUND_ATM and G6_COLLECTION_INTERVAL replace every index's values. See the README's
+configuration section and g6.config.example.json.
 GraphiQL: http://localhost:<port>/graphql   health: /health   readiness: /ready   metrics: /metrics
 `;
 
@@ -533,12 +582,39 @@ export function loadConfig(
       `G6_REDIS_URL: required by ${flags.role === undefined ? 'G6_ROLE' : '--role'}=${roleText} (the Redis the collector publishes to, e.g. redis://localhost:6379)`,
     );
   }
-  const intervalSeconds =
-    e.G6_COLLECTION_INTERVAL ?? (mockMode ? MOCK_COLLECTION_INTERVAL_SECONDS : LIVE_COLLECTION_INTERVAL_SECONDS);
-  const timeoutSeconds = e.G6_COLLECTION_TIMEOUT ?? Math.max(10, intervalSeconds);
-  if (errors.length > 0) {
+  let file: ConfigFile | null = null;
+  if (e.G6_CONFIG_FILE !== undefined) {
+    const read = readConfigFile(e.G6_CONFIG_FILE, readTextFile);
+    if (read.ok) {
+      file = read.value;
+    } else {
+      errors.push(...read.errors);
+    }
+  }
+  const resolved = resolveCollection(
+    file,
+    {
+      ...(e.G6_INDICES === undefined ? {} : { indices: e.G6_INDICES }),
+      ...(e.G6_STRIKES_AROUND_ATM === undefined ? {} : { strikesAroundAtm: e.G6_STRIKES_AROUND_ATM }),
+      ...(e.G6_COLLECTION_INTERVAL === undefined ? {} : { intervalSeconds: e.G6_COLLECTION_INTERVAL }),
+    },
+    {
+      strikesAroundAtm: DEFAULT_STRIKES_AROUND_ATM,
+      intervalSeconds: mockMode ? MOCK_COLLECTION_INTERVAL_SECONDS : LIVE_COLLECTION_INTERVAL_SECONDS,
+    },
+  );
+  if (!resolved.ok) {
+    errors.push(...resolved.errors.map((problem) => `G6_CONFIG_FILE=${JSON.stringify(e.G6_CONFIG_FILE)}: ${problem}`));
+  }
+  if (errors.length > 0 || !resolved.ok) {
     return { kind: 'invalid', errors };
   }
+  const perIndex = [...resolved.collection.values()];
+  const collectionIntervalMs = Math.min(...perIndex.map((s) => s.intervalMs));
+  const timeoutSeconds = e.G6_COLLECTION_TIMEOUT ?? Math.max(10, collectionIntervalMs / 1000);
+  const strikesAroundAtm = perIndex.some((s) => s.strikesBelowAtm === 0 && s.strikesAboveAtm === 0)
+    ? 0
+    : Math.max(...perIndex.map((s) => Math.max(s.strikesBelowAtm, s.strikesAboveAtm)));
 
   const debug = flags.debug === true || e.G6_DEBUG === true;
   return {
@@ -552,11 +628,13 @@ export function loadConfig(
       logFile: e.G6_LOG_FILE ?? null,
       logRetentionDays: e.G6_LOG_RETENTION_DAYS ?? 14,
       mockMode,
-      indices: Object.freeze(e.G6_INDICES ?? [...INDEX_SYMBOLS]),
-      collectionIntervalMs: Math.round(intervalSeconds * 1000),
+      configFile: e.G6_CONFIG_FILE ?? null,
+      indices: resolved.indices,
+      collection: resolved.collection,
+      collectionIntervalMs,
       collectionTimeoutMs: Math.round(timeoutSeconds * 1000),
       maxWorkers: e.G6_MAX_WORKERS ?? 4,
-      strikesAroundAtm: e.G6_STRIKES_AROUND_ATM ?? 30,
+      strikesAroundAtm,
       seed: e.G6_SEED ?? 'g6',
       riskFreeRate: e.G6_RISK_FREE_RATE ?? 0.065,
       dividendYield: e.G6_DIVIDEND_YIELD ?? 0,
@@ -624,6 +702,20 @@ export function loadConfig(
       }),
       role,
       shutdownTimeoutMs: Math.round((e.G6_SHUTDOWN_TIMEOUT ?? 10) * 1000),
+      profiles: Object.freeze({
+        alpha: e.G6_PROFILE_EMA_ALPHA ?? 0.5,
+        // The collection grid by default: one observation per collection and bucket.
+        bucketSeconds: e.G6_PROFILE_BUCKET_SECONDS ?? Math.max(1, Math.round(collectionIntervalMs / 1000)),
+        maxOffset: e.G6_PROFILE_MAX_OFFSET ?? 10,
+      }),
+      retention:
+        e.G6_RETENTION_DAYS === undefined
+          ? null
+          : Object.freeze({
+              days: e.G6_RETENTION_DAYS,
+              action: e.G6_RETENTION_ACTION ?? 'DELETE',
+              archiveDir: e.G6_ARCHIVE_DIR ?? join(e.G6_DATA_DIR ?? 'data', 'archive'),
+            }),
       health: Object.freeze({
         staleIntervals: e.G6_HEALTH_STALE_INTERVALS ?? 3,
         diskMinFreePercent: e.G6_HEALTH_DISK_MIN_FREE_PERCENT ?? DEFAULT_DISK_MIN_FREE_PERCENT,
@@ -654,4 +746,26 @@ export function loadConfig(
             }),
     }),
   };
+}
+
+/** G6_CONFIG_FILE read and validated; every problem names the variable and the path. */
+function readConfigFile(
+  path: string,
+  readTextFile: (path: string) => string,
+): { ok: true; value: ConfigFile } | { ok: false; errors: string[] } {
+  const where = `G6_CONFIG_FILE=${JSON.stringify(path)}`;
+  if (/\.ya?ml$/i.test(path)) {
+    return {
+      ok: false,
+      errors: [`${where}: YAML is not read; write the file as JSON (see g6.config.example.json)`],
+    };
+  }
+  let text: string;
+  try {
+    text = readTextFile(path);
+  } catch (error) {
+    return { ok: false, errors: [`${where}: cannot read it (${(error as Error).message})`] };
+  }
+  const parsed = parseConfigFile(text);
+  return parsed.ok ? parsed : { ok: false, errors: parsed.errors.map((problem) => `${where}: ${problem}`) };
 }

@@ -22,8 +22,42 @@ function redactUrl(text: string): string {
   return url.toString();
 }
 
+/** What `loadDotEnv` did: the file it read (null when there is none) and the names it set, never values. */
+export type DotEnvResult =
+  | { readonly ok: true; readonly path: string | null; readonly variables: readonly string[] }
+  | { readonly ok: false; readonly path: string; readonly message: string };
+
+/**
+ * Loads `.env` from the working directory into process.env when there is one, with Node's own loader:
+ * a variable already set in the environment keeps its value. Before any configuration is read, so every
+ * command (the server, `g6 selftest`, `g6 login`, …) sees the same variables.
+ */
+export function loadDotEnv(cwd: string = process.cwd()): DotEnvResult {
+  const path = resolve(cwd, '.env');
+  const before = new Set(Object.keys(process.env));
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { ok: true, path: null, variables: [] };
+    }
+    return { ok: false, path, message: (error as Error).message };
+  }
+  return {
+    ok: true,
+    path,
+    variables: Object.keys(process.env)
+      .filter((name) => !before.has(name))
+      .sort(),
+  };
+}
+
 /** CLI entry: parse config (exit 2 on bad values), run until SIGTERM/SIGINT, shut down cleanly. */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  dotEnv: DotEnvResult = { ok: true, path: null, variables: [] },
+): Promise<void> {
   if (argv[0] === 'login') {
     // Each command loads only what it runs: `g6 --version` or `g6 top` need none of the server.
     const { runLogin } = await import('./cli/login.ts');
@@ -50,6 +84,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       stderr: process.stderr,
       stdin: process.stdin,
     });
+    return;
+  }
+  if (argv[0] === 'import') {
+    const { runImport } = await import('./cli/import-g6-python.ts');
+    process.exitCode = await runImport(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
+  if (argv[0] === 'profiles') {
+    const { runProfiles } = await import('./cli/profiles.ts');
+    process.exitCode = await runProfiles(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });
     return;
   }
   if (argv[0] === 'keygen') {
@@ -174,6 +218,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       metrics: config.metricsEnabled,
       role: config.role.toLowerCase(),
       redis: config.redis === null ? false : redactUrl(config.redis.url),
+      configFile: config.configFile === null ? false : resolve(config.configFile),
+      // Names only: a .env usually holds secrets.
+      envFile: dotEnv.ok && dotEnv.path !== null ? { path: dotEnv.path, variables: dotEnv.variables } : false,
     },
     `G6 server ready: GraphiQL at http://${displayHost}:${running.port}/graphql`,
   );
@@ -239,5 +286,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  await main(process.argv.slice(2), process.env);
+  const dotEnv = loadDotEnv();
+  if (dotEnv.ok) {
+    await main(process.argv.slice(2), process.env, dotEnv);
+  } else {
+    // Like a bad variable: the operator's own file, unreadable. Its contents are never printed.
+    process.stderr.write(`g6: cannot read ${dotEnv.path} (${dotEnv.message})\n`);
+    process.exitCode = 2;
+  }
 }

@@ -13,15 +13,18 @@ export function nearestStrike(strikes: readonly number[], reference: number): nu
 }
 
 /**
- * The `n` rows each side of the row whose strike is nearest `reference` (kept 2n+1 long at the edges);
- * every row when n is 0 or the listing is that short. Rows ascending by strike.
+ * The `below` rows under and `above` rows over the row whose strike is nearest `reference`, kept
+ * below + above + 1 long at the edges of the listing; every row when both are 0 (or the listing is that
+ * short), none on a side that is 0 while the other is not. Rows ascending by strike.
  */
 export function strikeWindow<T extends { readonly strike: number }>(
   rows: readonly T[],
   reference: number,
-  n: number,
+  below: number,
+  above: number = below,
 ): readonly T[] {
-  if (n <= 0 || rows.length <= 2 * n + 1) {
+  const size = below + above + 1;
+  if ((below <= 0 && above <= 0) || rows.length <= size) {
     return rows;
   }
   const atm = nearestStrike(
@@ -29,6 +32,6 @@ export function strikeWindow<T extends { readonly strike: number }>(
     reference,
   );
   const at = rows.findIndex((row) => row.strike === atm);
-  const from = Math.max(0, Math.min(at - n, rows.length - (2 * n + 1)));
-  return rows.slice(from, from + 2 * n + 1);
+  const from = Math.max(0, Math.min(at - below, rows.length - size));
+  return rows.slice(from, from + size);
 }

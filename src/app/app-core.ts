@@ -37,6 +37,10 @@ export function createAppCore(config: Config, mode: AppMode, logger: Logger, now
   const collectionMetrics =
     registry === null
       ? null
-      : registerCollectionMetrics(registry, { indices: config.indices, intervalMs: config.collectionIntervalMs });
+      : registerCollectionMetrics(registry, {
+          indices: config.indices,
+          intervalMs: config.collectionIntervalMs,
+          intervalMsOf: (index) => config.collection.get(index)?.intervalMs ?? config.collectionIntervalMs,
+        });
   return { config, mode, now, logger, registry, store, pubsub, collectionMetrics };
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config, RedisConfig, Role } from '../config.ts';
+import type { IndexSymbol } from '../domain/indices.ts';
 
 export interface ReplaySettings {
   /** Inclusive IST days, `YYYY-MM-DD`. */
@@ -40,8 +41,10 @@ export interface AppMode {
   /** Started while closed, serves the session's close from storage (with a history and the exchange's clock). */
   readonly restoresClosingSnapshot: boolean;
   readonly collectsOutsideHours: boolean;
-  /** A snapshot older than this while its market trades is stale. */
+  /** A snapshot older than this while its market trades is stale: the largest of the indices' limits. */
   readonly staleAfterMs: number;
+  /** Each index's own limit, from its collection interval (G6_CONFIG_FILE may give each its own). */
+  readonly staleAfterMsByIndex: ReadonlyMap<IndexSymbol, number>;
   /** Live ticks published per index per second at most. */
   readonly liveUpdatesPerSecond: number;
   readonly provider: ProviderSource;
@@ -67,20 +70,27 @@ export function appModeOf(config: Config, replay: ReplaySettings | undefined): A
       collectsOutsideHours: true,
       // Replayed snapshots carry their stored times; they are history, not stale data.
       staleAfterMs: Number.POSITIVE_INFINITY,
+      staleAfterMsByIndex: new Map(config.indices.map((index) => [index, Number.POSITIVE_INFINITY])),
       // It publishes every stored snapshot; live ticks are coalesced.
       liveUpdatesPerSecond: Number.POSITIVE_INFINITY,
       provider: { kind: 'replay', replay },
       history: ownHistory,
     };
   }
+  const staleAfterMsOf = (intervalMs: number) =>
+    Math.max(config.health.staleIntervals * intervalMs, intervalMs + config.collectionTimeoutMs);
+  const staleAfterMsByIndex = new Map(
+    config.indices.map((index) => [
+      index,
+      staleAfterMsOf(config.collection.get(index)?.intervalMs ?? config.collectionIntervalMs),
+    ]),
+  );
   const live = {
     role: config.role,
     redis: config.redis,
     collectsOutsideHours: config.collectOutsideHours,
-    staleAfterMs: Math.max(
-      config.health.staleIntervals * config.collectionIntervalMs,
-      config.collectionIntervalMs + config.collectionTimeoutMs,
-    ),
+    staleAfterMs: Math.max(staleAfterMsOf(config.collectionIntervalMs), ...staleAfterMsByIndex.values()),
+    staleAfterMsByIndex,
     liveUpdatesPerSecond: config.liveUpdatesPerSecond,
   };
   if (config.role === 'API') {

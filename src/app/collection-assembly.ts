@@ -101,10 +101,14 @@ export function createCollectionAssembly(options: CollectionAssemblyOptions): Co
 
   const loop = createCollectionLoop({
     indices: config.indices,
-    intervalMs: config.collectionIntervalMs,
+    intervalMs: (index) => config.collection.get(index)?.intervalMs ?? config.collectionIntervalMs,
     timeoutMs: config.collectionTimeoutMs,
     maxWorkers: config.maxWorkers,
-    maxBackoffMs: Math.max(config.collectionIntervalMs, 5 * 60_000),
+    maxBackoffMs: Math.max(
+      ...[...config.collection.values()].map((c) => c.intervalMs),
+      config.collectionIntervalMs,
+      5 * 60_000,
+    ),
     now,
     gate: (index) => gate.decide(index),
     onRested: (index) => collectionMetrics?.rested(index),

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { IndexSymbol } from '../domain/indices.ts';
 import { type AlertWebhooks, createAlertWebhooks } from '../health/alert-webhooks.ts';
 import { DISK_DOWN_FREE_PERCENT, DISK_MIN_RUNWAY_MS } from '../health/health-model.ts';
 import {
@@ -14,6 +15,7 @@ export interface HealthAssemblyOptions extends Pick<AppCore, 'config' | 'now' | 
   /** Read on every check, from the running parts. */
   readonly parts: () => PartInputs;
   readonly staleAfterMs: number;
+  readonly staleAfterMsByIndex: ReadonlyMap<IndexSymbol, number>;
   /** The data directory whose space is watched; null when this process writes none (an API replica, a replay). */
   readonly dataDir: string | null;
   /** Any collected market in session or pre-open; null when the calendar cannot say. */
@@ -58,6 +60,7 @@ export function createHealthAssembly(options: HealthAssemblyOptions): HealthAsse
     parts: options.parts,
     thresholds: {
       staleAfterMs: options.staleAfterMs,
+      staleAfterMsByIndex: options.staleAfterMsByIndex,
       diskMinFreePercent: config.health.diskMinFreePercent,
       diskDownFreePercent: Math.min(DISK_DOWN_FREE_PERCENT, config.health.diskMinFreePercent),
       diskMinRunwayMs: DISK_MIN_RUNWAY_MS,

@@ -48,6 +48,8 @@ export async function createProvider(
     ...(kite.tickerRoot === undefined ? {} : { tickerRoot: kite.tickerRoot }),
     indices: config.indices,
     strikesAroundAtm: config.strikesAroundAtm,
+    // Each index quotes only its own window and expiries (G6_CONFIG_FILE, G6_STRIKES_AROUND_ATM).
+    collection: config.collection,
     cacheDir: resolve(config.dataDir, 'kite'),
     requestTimeoutMs: kite.requestTimeoutMs,
     ticker: kite.ticker && config.liveUpdatesPerSecond > 0,

@@ -1,6 +1,7 @@
 import type { AnalysisSettings } from '../collectors/collect-once.ts';
 import type { CollectionActivity } from '../collectors/collection-activity.ts';
 import type { CsvHistory } from '../history/csv-history.ts';
+import type { ProfileStore } from '../history/profile-store.ts';
 import { createContextFactory, type GraphQLContext, type ServerInfoSource } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import { createServer, type G6Server } from '../server/create-server.ts';
@@ -14,6 +15,7 @@ export interface AppServerOptions
   extends Pick<AppCore, 'config' | 'mode' | 'store' | 'pubsub' | 'now' | 'logger' | 'registry'> {
   readonly settings: AnalysisSettings;
   readonly history: CsvHistory | null;
+  readonly profiles: ProfileStore | null;
   readonly marketClock: GraphQLContext['marketClock'];
   readonly marketStatus: GraphQLContext['marketStatus'];
   readonly providerName: string;
@@ -37,6 +39,7 @@ export function createAppServer(options: AppServerOptions): G6Server {
     collectorStatus: () => served.collectorStatus(),
     providerHealth: () => served.providerHealth(),
     staleAfterMs: mode.staleAfterMs,
+    staleAfterMsOf: (index) => mode.staleAfterMsByIndex.get(index) ?? mode.staleAfterMs,
     isResting: (index) => served.isResting(index),
   };
   const reason = mode.history.unavailableReason;
@@ -49,6 +52,7 @@ export function createAppServer(options: AppServerOptions): G6Server {
       indices: config.indices,
       analysis: options.settings,
       history: options.history,
+      profiles: options.profiles,
       now: options.now,
       marketClock: options.marketClock,
       marketStatus: options.marketStatus,

@@ -18,6 +18,7 @@ import { createAppCore } from './app-core.ts';
 import { appModeOf, type ReplaySettings } from './app-mode.ts';
 import { createCollectionAssembly, restoreClosingSnapshots } from './collection-assembly.ts';
 import { createHealthAssembly } from './health-assembly.ts';
+import { createHistoryAssembly } from './history-assembly.ts';
 import { createMarketStatusAssembly } from './market-status-assembly.ts';
 import { createModeProvider } from './mode-provider.ts';
 import { createRateLimitRedis } from './rate-limit-redis.ts';
@@ -86,6 +87,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     const settings: AnalysisSettings = {
       conventions: config.conventions,
       strikesAroundAtm: config.strikesAroundAtm,
+      collection: config.collection,
       clock,
       staleAfterMs: config.staleQuoteMs,
     };
@@ -146,12 +148,15 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
         marketOpen: market.marketOpen(),
       }),
       staleAfterMs: mode.staleAfterMs,
+      staleAfterMsByIndex: mode.staleAfterMsByIndex,
       dataDir: lock === null ? null : resolve(config.dataDir),
       marketOpen: market.marketOpen,
       boundPort: () => boundPort,
       ...(options.healthSamplers === undefined ? {} : { samplers: options.healthSamplers }),
     });
+    const stored = createHistoryAssembly({ ...core, history, clock });
     const watcher = market.watcher((status) => {
+      stored.onMarketStatus(status);
       provider.setMarketOpen?.(streamsWanted());
       collectionMetrics?.marketStatusChanged(status, isTrading(status) || status.state === 'PRE_OPEN');
     }, options.clockCheckMs);
@@ -165,6 +170,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       ...core,
       settings,
       history,
+      profiles: stored.profiles,
       marketClock: clock,
       marketStatus: market.statuses,
       providerName: provider.name,
@@ -213,6 +219,16 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       watcher.stop();
       market.statuses.close();
     });
+    const { updater, retention } = stored;
+    if (updater !== null) {
+      // In the background: a large store's first build must not hold start-up.
+      updater.start();
+      life.started('weekday profiles', () => updater.stop());
+    }
+    if (retention !== null) {
+      retention.start();
+      life.started('retention', () => retention.stop());
+    }
     const { webhooks } = health;
     if (webhooks !== null) {
       webhooks.start();

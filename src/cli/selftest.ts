@@ -186,6 +186,7 @@ function describeConfig(config: Config): string {
   return [
     provider,
     `indices ${config.indices.join(', ')}`,
+    ...(config.configFile === null ? [] : [`config file ${resolve(config.configFile)}`]),
     `role ${config.role.toLowerCase()}`,
     `data dir ${resolve(config.dataDir)}`,
     `CSV ${config.csvEnabled ? 'on' : 'off'}`,
@@ -327,6 +328,8 @@ async function runChecks(
     const settings: AnalysisSettings = {
       conventions: config.conventions,
       strikesAroundAtm: config.strikesAroundAtm,
+      // Each index's own window and expiries, as the server collects them.
+      collection: config.collection,
       clock,
       staleAfterMs: config.staleQuoteMs,
     };

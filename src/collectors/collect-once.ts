@@ -2,9 +2,10 @@ import { analyzeChain, type ContractBaseline } from '../analytics/analyze-chain.
 import { strikeWindow } from '../analytics/atm-strike.ts';
 import { buildTermStructure } from '../analytics/term-structure.ts';
 import { buildVolatilitySurface } from '../analytics/volatility-surface.ts';
+import type { ChainSelection } from '../config-file.ts';
 import { segmentOf } from '../domain/calendar/calendar-data.ts';
 import { AppError, ERROR_CODES } from '../domain/errors.ts';
-import { tagsByExpiry } from '../domain/expiry-tags.ts';
+import { type ExpiryTag, tagsByExpiry } from '../domain/expiry-tags.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../domain/indices.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
 import type { ExpiryQuotes, IndexMarketData } from '../domain/market-data.ts';
@@ -37,10 +38,15 @@ export interface CollectResult {
   readonly analyzeMs: number;
 }
 
-/** Keeps `n` strikes each side of the strike nearest `reference`. */
-export function windowStrikes(chain: ExpiryQuotes, reference: number, n: number): ExpiryQuotes {
-  const strikes = strikeWindow(chain.strikes, reference, n);
+/** Keeps `below` strikes under and `above` (default: as many) over the strike nearest `reference`. */
+export function windowStrikes(chain: ExpiryQuotes, reference: number, below: number, above = below): ExpiryQuotes {
+  const strikes = strikeWindow(chain.strikes, reference, below, above);
   return strikes === chain.strikes ? chain : { ...chain, strikes };
+}
+
+/** Whether an expiry with these tags is one `expiries` asks for. */
+export function isWantedExpiry(expiries: ChainSelection['expiries'], tags: readonly ExpiryTag[]): boolean {
+  return expiries === 'ALL' || tags.some((tag) => expiries.includes(tag));
 }
 
 /** How snapshots are analysed: the pricing conventions and the data-handling limits. */
@@ -48,6 +54,11 @@ export interface AnalysisSettings {
   readonly conventions: PricingConventions;
   /** Strikes kept each side of the ATM strike per expiry; 0 keeps the whole chain. */
   readonly strikesAroundAtm: number;
+  /**
+   * Per index, its own strike window (in place of strikesAroundAtm) and the expiries kept; an index
+   * missing here (or no map at all) keeps strikesAroundAtm each side of every expiry.
+   */
+  readonly collection?: ReadonlyMap<IndexSymbol, ChainSelection>;
   /** The market's session clock; its calendar gives expiry cut-offs and trading time. */
   readonly clock: MarketClock;
   /** A price taken from a last trade older than this counts as stale in the data-quality score. */
@@ -78,9 +89,17 @@ export function buildIndexSnapshot(
   const segment = segmentOf(INDEX_SPECS[data.index]);
   const status = settings.clock.status(segment, data.observedAt);
   const chains: ChainSnapshot[] = [];
+  // Over every listed expiry, so NEXT_WEEK stays the second listed one when THIS_WEEK is not kept.
   const tags = tagsByExpiry(data.expiries);
+  const selection = settings.collection?.get(data.index);
+  const below = selection?.strikesBelowAtm ?? settings.strikesAroundAtm;
+  const above = selection?.strikesAboveAtm ?? settings.strikesAroundAtm;
   const day = indexDayOf(data.spot, data.spotDay);
   for (const expiryQuotes of data.expiries) {
+    const expiryTags = tags.get(expiryQuotes.expiry) ?? [];
+    if (selection !== undefined && !isWantedExpiry(selection.expiries, expiryTags)) {
+      continue;
+    }
     const timeToExpiryYears = timeToExpiry(
       data.observedAt,
       expiryQuotes.expiry,
@@ -93,7 +112,7 @@ export function buildIndexSnapshot(
     }
     // The window is centred on the carry forward; the analysis then finds the chain's own forward.
     const carryForward = data.spot * Math.exp((conventions.rate - conventions.dividendYield) * timeToExpiryYears);
-    const chain = windowStrikes(expiryQuotes, expiryQuotes.futuresPrice ?? carryForward, settings.strikesAroundAtm);
+    const chain = windowStrikes(expiryQuotes, expiryQuotes.futuresPrice ?? carryForward, below, above);
     const analysis = analyzeChain({
       chain,
       spot: data.spot,
@@ -109,7 +128,7 @@ export function buildIndexSnapshot(
       index: data.index,
       expiry: chain.expiry,
       expiryKind: chain.kind,
-      expiryTags: tags.get(chain.expiry) ?? [],
+      expiryTags,
       observedAt: data.observedAt,
       spot: data.spot,
       day,

@@ -4,8 +4,11 @@ import type { GateDecision } from './session-gate.ts';
 
 export interface CollectionLoopOptions {
   readonly indices: readonly IndexSymbol[];
-  /** Target period between tick starts per index. */
-  readonly intervalMs: number;
+  /**
+   * Target period between tick starts: one for every index, or each index's own (Config.collection);
+   * read once per index when the loop is created. Also the base of that index's failure backoff.
+   */
+  readonly intervalMs: number | ((index: IndexSymbol) => number);
   /** A tick still running after this is aborted and counted as failed. */
   readonly timeoutMs: number;
   /** Ticks (across indices) allowed to run at once. */
@@ -77,6 +80,15 @@ function describe(error: unknown): string {
 export function createCollectionLoop(options: CollectionLoopOptions): CollectionLoop {
   const random = options.random ?? Math.random;
   const now = options.now ?? (() => new Date());
+  const intervals = new Map<IndexSymbol, number>(
+    options.indices.map((index) => {
+      const ms = typeof options.intervalMs === 'number' ? options.intervalMs : options.intervalMs(index);
+      if (!(Number.isFinite(ms) && ms > 0)) {
+        throw new RangeError(`collection interval of ${index} must be a positive number of ms, got ${ms}`);
+      }
+      return [index, ms];
+    }),
+  );
   const timers = new Map<IndexSymbol, NodeJS.Timeout>();
   const inFlight = new Map<IndexSymbol, { controller: AbortController; done: Promise<void> }>();
   const statuses = new Map<IndexSymbol, IndexCollectionStatus>(
@@ -181,7 +193,7 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
         lastSuccessAt: now(),
       });
       options.onTickSucceeded?.(index, durationMs);
-      schedule(index, Math.max(0, options.intervalMs - durationMs));
+      schedule(index, Math.max(0, intervals.get(index)! - durationMs));
     } catch (error) {
       if (stopped) {
         return;
@@ -195,7 +207,7 @@ export function createCollectionLoop(options: CollectionLoopOptions): Collection
         lastFailureAt: now(),
         lastError: describe(error),
       });
-      const retryInMs = backoffDelayMs(failures, options.intervalMs, options.maxBackoffMs, random);
+      const retryInMs = backoffDelayMs(failures, intervals.get(index)!, options.maxBackoffMs, random);
       options.onTickFailed?.(index, error, failures, retryInMs);
       schedule(index, retryInMs);
     } finally {

@@ -23,7 +23,12 @@ function exchangeOf(segment: string): string {
  */
 export function registerCollectionMetrics(
   registry: Registry,
-  setup: { readonly indices: readonly IndexSymbol[]; readonly intervalMs: number },
+  setup: {
+    readonly indices: readonly IndexSymbol[];
+    readonly intervalMs: number;
+    /** Each index's own interval where it has one (G6_CONFIG_FILE); else intervalMs. */
+    readonly intervalMsOf?: (index: IndexSymbol) => number;
+  },
 ): CollectionMetrics {
   const duration = new Histogram({
     name: 'g6_collect_duration_seconds',
@@ -82,13 +87,20 @@ export function registerCollectionMetrics(
   });
   const interval = new Gauge({
     name: 'g6_collection_interval_seconds',
-    help: 'The configured collection interval (G6_COLLECTION_INTERVAL)',
+    help: 'The shortest collection interval of the indices (G6_COLLECTION_INTERVAL; per index: g6_index_collection_interval_seconds)',
     registers: [registry],
   });
   interval.set(setup.intervalMs / 1000);
+  const indexInterval = new Gauge({
+    name: 'g6_index_collection_interval_seconds',
+    help: "Each index's collection interval (G6_CONFIG_FILE per index, else G6_COLLECTION_INTERVAL)",
+    labelNames: ['index'] as const,
+    registers: [registry],
+  });
   for (const index of setup.indices) {
     const exchange = INDEX_SPECS[index].exchange === 'BFO' ? 'BSE' : 'NSE';
     indexInfo.set({ index, exchange }, 1);
+    indexInterval.set({ index }, (setup.intervalMsOf?.(index) ?? setup.intervalMs) / 1000);
     // Series from the start: a rate over failures has a zero to start from.
     failures.inc({ index }, 0);
     resting.set({ index }, 0);

@@ -1,4 +1,5 @@
 import type { IndexCollectionStatus } from '../collectors/collection-loop.ts';
+import type { IndexSymbol } from '../domain/indices.ts';
 import type { ProviderHealth } from '../providers/market-data-provider.ts';
 import type { SinkHealth } from '../sinks/snapshot-sink.ts';
 import type { HealthStatus } from './alert-event.ts';
@@ -16,6 +17,8 @@ export interface ComponentAssessment {
 export interface HealthThresholds {
   /** A collector's last good snapshot older than this while its market trades is DOWN. */
   readonly staleAfterMs: number;
+  /** Per index, in place of staleAfterMs (indices collected at their own intervals). */
+  readonly staleAfterMsByIndex?: ReadonlyMap<IndexSymbol, number>;
   /** Free space of the data directory's filesystem below this percentage is DEGRADED. */
   readonly diskMinFreePercent: number;
   /** Below this it is DOWN: writes are about to fail. */
@@ -128,6 +131,7 @@ function collectorComponent(
   thresholds: HealthThresholds,
 ): { component: ComponentAssessment; fresh: boolean } {
   const name = `collector/${status.index}`;
+  const staleAfterMs = thresholds.staleAfterMsByIndex?.get(status.index) ?? thresholds.staleAfterMs;
   const lastError = status.lastError === null ? '' : ` (last error: ${status.lastError})`;
   if (status.resting) {
     const resumes = status.resumesAt === null ? '' : `; resumes at ${status.resumesAt.toISOString()}`;
@@ -136,7 +140,7 @@ function collectorComponent(
   const freshSince = Math.max(status.lastSuccessAt?.getTime() ?? 0, status.resumedAt?.getTime() ?? 0);
   if (status.lastSuccessAt === null && status.resumedAt === null) {
     const waitedMs = inputs.nowMs - inputs.collectingSinceMs;
-    if (waitedMs <= thresholds.staleAfterMs) {
+    if (waitedMs <= staleAfterMs) {
       const state = status.consecutiveFailures > 0 ? 'DEGRADED' : 'HEALTHY';
       return { component: { name, status: state, reason: `starting: no snapshot yet${lastError}` }, fresh: false };
     }
@@ -146,12 +150,12 @@ function collectorComponent(
     };
   }
   const ageMs = inputs.nowMs - freshSince;
-  if (ageMs > thresholds.staleAfterMs) {
+  if (ageMs > staleAfterMs) {
     return {
       component: {
         name,
         status: 'DOWN',
-        reason: `last good snapshot ${seconds(ageMs)} ago, more than ${seconds(thresholds.staleAfterMs)}${lastError}`,
+        reason: `last good snapshot ${seconds(ageMs)} ago, more than ${seconds(staleAfterMs)}${lastError}`,
       },
       fresh: false,
     };

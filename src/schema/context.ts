@@ -22,6 +22,8 @@ export interface ServerInfoSource {
   providerHealth(): ProviderHealth;
   /** A snapshot older than this is served marked stale. */
   readonly staleAfterMs: number;
+  /** Per index, in place of staleAfterMs, where indices are collected at their own intervals. */
+  staleAfterMsOf?(index: IndexSymbol): number;
   /** Indices resting outside market hours: their last snapshot is the session's close, not stale. */
   isResting(index: IndexSymbol): boolean;
 }

@@ -16,7 +16,7 @@ export function isStale(
   ctx: GraphQLContext,
   index: IndexSymbol,
   observedAt: Date | undefined,
-  staleAfterMs: number = ctx.serverInfo.staleAfterMs,
+  staleAfterMs: number = ctx.serverInfo.staleAfterMsOf?.(index) ?? ctx.serverInfo.staleAfterMs,
 ): boolean {
   if (observedAt === undefined) {
     return true;

@@ -79,6 +79,33 @@ describe('G6 on Kite (through the fake) versus G6 on the simulated market', () =
       }
     }
     expect(compared).toBeGreaterThan(400);
+
+    // Kite's average_price reaches the chain and the straddle: the fake's VWAP (rounded to paise, as Kite
+    // sends it) against the simulated market's own.
+    const ATM = `{ optionChain(index: NIFTY, expiryTag: THIS_WEEK, offsets: [0]) { strikes { strike
+      call { lastPrice averagePrice } put { lastPrice averagePrice } } } }`;
+    const [kiteAtm, simulatedAtm] = await Promise.all([
+      postGraphQL(kite.httpUrl, ATM),
+      postGraphQL(simulated.httpUrl, ATM),
+    ]);
+    type Leg = { lastPrice: number; averagePrice: number };
+    const rowOf = (r: typeof kiteAtm) =>
+      (r.data!.optionChain as { strikes: Array<{ strike: number; call: Leg; put: Leg }> }).strikes[0]!;
+    const [k, m] = [rowOf(kiteAtm), rowOf(simulatedAtm)];
+    expect(k.strike).toBe(m.strike);
+    for (const side of ['call', 'put'] as const) {
+      expect(k[side].averagePrice).toBeGreaterThan(0);
+      expect(Math.abs(k[side].averagePrice - m[side].averagePrice)).toBeLessThanOrEqual(0.005 + 1e-9);
+    }
+    const straddles = subscribe<{ straddleUpdated: { points: Array<{ strike: number; tp: number; avgTp: number }> } }>(
+      kite.wsUrl,
+      'subscription { straddleUpdated(index: NIFTY, expiryTag: THIS_WEEK, offsets: [0]) { points { strike tp avgTp } } }',
+    );
+    cleanup.push(() => straddles.close());
+    const [point] = (await straddles.next()).data!.straddleUpdated.points;
+    expect(point!.strike).toBe(k.strike);
+    expect(point!.tp).toBeCloseTo(k.call.lastPrice + k.put.lastPrice, 9);
+    expect(point!.avgTp).toBeCloseTo(k.call.averagePrice + k.put.averagePrice, 9);
     const info = await postGraphQL(kite.httpUrl, '{ serverInfo { provider providerReady } }');
     expect(info.data?.serverInfo).toEqual({ provider: 'kite', providerReady: true });
   });

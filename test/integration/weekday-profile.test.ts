@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildIndexSnapshot, tradingDayOf } from '../../src/collectors/collect-once.ts';
 import { DayBaselines } from '../../src/collectors/day-baselines.ts';
 import { createCsvHistory } from '../../src/history/csv-history.ts';
@@ -13,7 +13,10 @@ import { parseCsvLine } from '../../src/sinks/csv-format.ts';
 import { createCsvSink } from '../../src/sinks/csv-sink.ts';
 import { createSnapshotPubSub } from '../../src/store/snapshot-pubsub.ts';
 import { createSnapshotStore } from '../../src/store/snapshot-store.ts';
+import { TEST_RUN_VARIABLE } from '../helpers/leftovers.ts';
+import { runToEnd } from '../helpers/run-to-end.ts';
 import { createTestMarket, testSettings } from '../helpers/simulated-snapshots.ts';
+import { postGraphQL, startTestApp } from '../helpers/test-app.ts';
 import { createTestContextFactory } from '../helpers/test-context.ts';
 
 /** Four Tuesdays and a Wednesday, 24 snapshots 30 s apart from 09:30 IST; 60 s buckets hold two each. */
@@ -236,5 +239,67 @@ describe('weekday profiles', () => {
       );
       expect(bad.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
     });
+  });
+
+  it('`g6 profiles rebuild` folds the stored days with the configured settings; bad arguments exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'g6-profiles-cli-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    await storeDays(dir, TUESDAYS.slice(0, 2));
+    const env = {
+      PATH: process.env.PATH ?? '',
+      [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] ?? '',
+      G6_DATA_DIR: dir,
+      G6_INDICES: 'NIFTY',
+      G6_PROFILE_BUCKET_SECONDS: '60',
+      G6_PROFILE_MAX_OFFSET: '2',
+    };
+    const run = runToEnd(
+      process.execPath,
+      ['dist/main.js', 'profiles', 'rebuild', '--through', '2026-11-30', '--json'],
+      {
+        env,
+        timeoutMs: 60_000,
+      },
+    );
+    onTestFinished(() => {
+      run.child.kill('SIGKILL');
+    });
+    const done = await run.finished;
+    expect(done.code).toBe(0);
+    const report = JSON.parse(done.stdout) as {
+      settings: object;
+      indices: Array<{ folded: number; first: string; last: string }>;
+    };
+    expect(report.settings).toEqual({ alpha: 0.5, bucketSeconds: 60, maxOffset: 2 });
+    expect(report.indices[0]).toMatchObject({ folded: 2, first: '20261103', last: '20261110' });
+    const store = createProfileStore({ dataDir: dir, source: createCsvHistory({ dataDir: dir }), settings: SETTINGS });
+    expect((await store.profile('NIFTY', 'THIS_WEEK', 1, 'TUESDAY'))!.days).toEqual(['20261103', '20261110']);
+    const bad = await runToEnd(process.execPath, ['dist/main.js', 'profiles', 'rebuild', '--through', 'yesterday'], {
+      env,
+      timeoutMs: 60_000,
+    }).finished;
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--through');
+  });
+
+  it('the running server folds the closed stored days in the background and serves the profile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'g6-profiles-app-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    await storeDays(dir, TUESDAYS.slice(2));
+    const app = await startTestApp({
+      G6_DATA_DIR: dir,
+      G6_INDICES: 'NIFTY',
+      G6_PROFILE_BUCKET_SECONDS: '60',
+      G6_PROFILE_MAX_OFFSET: '2',
+    });
+    onTestFinished(() => app.stop());
+    const logged = await app.waitForLog((l) => l.msg === 'weekday profiles updated');
+    expect(logged).toMatchObject({ index: 'NIFTY', days: 2 });
+    const { data, errors } = await postGraphQL(
+      app.httpUrl,
+      '{ weekdayProfile(index: NIFTY, expiryTag: THIS_WEEK, offset: 1, weekday: TUESDAY) { days bucketSeconds points { days } } }',
+    );
+    expect(errors).toBeUndefined();
+    expect(data!.weekdayProfile).toMatchObject({ days: TUESDAYS.slice(2), bucketSeconds: 60 });
   });
 });

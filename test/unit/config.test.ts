@@ -59,6 +59,34 @@ describe('loadConfig', () => {
     expect(errors.find((e) => e.startsWith('G6_MAX_WORKERS='))).toMatch(/from 1 to 64/);
   });
 
+  it('reads the weekday-profile and retention settings, with defaults from the collection interval', () => {
+    const loaded = loadConfig({ G6_COLLECTION_INTERVAL: '30' }, []);
+    expect(loaded.kind === 'config' && loaded.config.profiles).toEqual({
+      alpha: 0.5,
+      bucketSeconds: 30,
+      maxOffset: 10,
+    });
+    expect(loaded.kind === 'config' && loaded.config.retention).toBeNull();
+    const set = loadConfig(
+      {
+        G6_PROFILE_EMA_ALPHA: '0.2',
+        G6_PROFILE_BUCKET_SECONDS: '60',
+        G6_RETENTION_DAYS: '90',
+        G6_RETENTION_ACTION: 'archive',
+        G6_DATA_DIR: '/srv/g6',
+      },
+      [],
+    );
+    expect(set.kind === 'config' && [set.config.profiles, set.config.retention]).toEqual([
+      { alpha: 0.2, bucketSeconds: 60, maxOffset: 10 },
+      { days: 90, action: 'ARCHIVE', archiveDir: '/srv/g6/archive' },
+    ]);
+    const errors = expectInvalid({ G6_PROFILE_EMA_ALPHA: '2', G6_RETENTION_ACTION: 'move', G6_RETENTION_DAYS: '0' });
+    expect(errors.find((e) => e.startsWith('G6_PROFILE_EMA_ALPHA='))).toMatch(/0.01 to 1|from 0.01/);
+    expect(errors.find((e) => e.startsWith('G6_RETENTION_ACTION='))).toMatch(/delete or archive/);
+    expect(errors.find((e) => e.startsWith('G6_RETENTION_DAYS='))).toMatch(/whole number/);
+  });
+
   it('reads the role and the Redis settings; collector and api need G6_REDIS_URL; the URL is never echoed', () => {
     const result = loadConfig(
       { G6_ROLE: 'API', G6_REDIS_URL: 'redis://:pw@127.0.0.1:6379', G6_REDIS_PREFIX: 'desk1' },

@@ -122,6 +122,21 @@ describe('assessHealth: collectors', () => {
       reason: 'no successful collection in 100 s',
     });
   });
+
+  it('judges each index by its own limit when indices are collected at their own intervals', () => {
+    const twoMinutesOld = { lastSuccessAt: new Date(NOW - 120_000) };
+    const report = assessHealth(
+      inputs({
+        collectors: [status({ index: 'NIFTY', ...twoMinutesOld }), status({ index: 'SENSEX', ...twoMinutesOld })],
+      }),
+      { ...THRESHOLDS, staleAfterMsByIndex: new Map([['SENSEX', 180_000]]) },
+    );
+    expect(component(report, 'collector/NIFTY')).toMatchObject({
+      status: 'DOWN',
+      reason: 'last good snapshot 120 s ago, more than 90 s',
+    });
+    expect(component(report, 'collector/SENSEX')?.status).toBe('HEALTHY');
+  });
 });
 
 describe('assessHealth: provider, sinks, redis and the process', () => {

@@ -1,6 +1,7 @@
 import { segmentOf } from '../../domain/calendar/calendar-data.ts';
 import type { ExchangeCalendar } from '../../domain/calendar/exchange-calendar.ts';
 import type { ExpiryKind } from '../../domain/expiry-calendar.ts';
+import { type ExpiryTag, tagsByExpiry } from '../../domain/expiry-tags.ts';
 import { INDEX_SPECS, type IndexSymbol } from '../../domain/indices.ts';
 import { isIsoDate } from '../../domain/ist-time.ts';
 import { toOptionTradingSymbol } from '../../domain/kite-tradingsymbol.ts';
@@ -245,4 +246,21 @@ export function selectCollectedExpiries(catalog: IndexCatalog): CatalogExpiry[] 
     }
     return false;
   });
+}
+
+/**
+ * The expiries of `collected` (selectCollectedExpiries) that `expiries` asks for. Tags are resolved over
+ * all of `collected`, as the snapshot's are, so NEXT_WEEK stays the second listed expiry.
+ */
+export function selectWantedExpiries(
+  collected: readonly CatalogExpiry[],
+  expiries: 'ALL' | readonly ExpiryTag[],
+): Set<string> {
+  if (expiries === 'ALL') {
+    return new Set(collected.map((e) => e.expiry));
+  }
+  const tags = tagsByExpiry(collected);
+  return new Set(
+    collected.filter((e) => (tags.get(e.expiry) ?? []).some((tag) => expiries.includes(tag))).map((e) => e.expiry),
+  );
 }

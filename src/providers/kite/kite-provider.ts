@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { strikeWindow } from '../../analytics/atm-strike.ts';
 import type { ProgressFactory } from '../../cli/progress.ts';
+import type { ChainSelection } from '../../config-file.ts';
 import { segmentOf } from '../../domain/calendar/calendar-data.ts';
 import type { ExchangeCalendar } from '../../domain/calendar/exchange-calendar.ts';
 import { AppError, ERROR_CODES } from '../../domain/errors.ts';
@@ -17,7 +18,12 @@ import {
   type KiteRequestOutcome,
 } from './kite-client.ts';
 import { KiteCredentials, type TokenState } from './kite-credentials.ts';
-import { buildIndexCatalog, type IndexCatalog, selectCollectedExpiries } from './kite-instruments.ts';
+import {
+  buildIndexCatalog,
+  type IndexCatalog,
+  selectCollectedExpiries,
+  selectWantedExpiries,
+} from './kite-instruments.ts';
 import { futuresPrice, quoteLastPrice, quoteSpotDay, quoteToOptionQuote } from './kite-quotes.ts';
 import { createTickerStream, type TickerStream } from './kite-ticker-stream.ts';
 import { LiveIndexChain, type TickOutcome } from './live-chain.ts';
@@ -46,6 +52,11 @@ export interface KiteProviderOptions {
   readonly indices: readonly IndexSymbol[];
   /** Strikes each side of ATM to collect; 0 collects whole chains. */
   readonly strikesAroundAtm: number;
+  /**
+   * Per index (Config.collection): its own strike window in place of strikesAroundAtm, and only the
+   * expiries it asks for are quoted. An index missing here quotes strikesAroundAtm of every expiry.
+   */
+  readonly collection?: ReadonlyMap<IndexSymbol, ChainSelection>;
   /** Extra strikes fetched beyond the window so it stays covered while spot moves between collections. */
   readonly strikeMargin?: number;
   /** Instruments cache lives here (the data dir's `kite/`). */
@@ -90,6 +101,14 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
   const { logger, events } = options;
   const margin = options.strikeMargin ?? 5;
+  /** The index's window each side of ATM; both 0 means whole chains. */
+  const windowOf = (index: IndexSymbol) => {
+    const selection = options.collection?.get(index);
+    return {
+      below: selection?.strikesBelowAtm ?? options.strikesAroundAtm,
+      above: selection?.strikesAboveAtm ?? options.strikesAroundAtm,
+    };
+  };
   const client: KiteClient = createKiteClient({
     apiKey: options.apiKey,
     accessToken: null,
@@ -164,9 +183,11 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
     tokenOwner.clear();
     const all: Array<{ token: number; rank: number }> = [];
     for (const index of options.indices) {
+      const { below, above } = windowOf(index);
+      const reach = Math.max(below, above);
       for (const entry of liveTokens.get(index) ?? []) {
         // The margin strikes beyond the window are fetched by REST only.
-        if (options.strikesAroundAtm > 0 && entry.rank > options.strikesAroundAtm) {
+        if (reach > 0 && entry.rank > reach) {
           continue;
         }
         tokenOwner.set(entry.token, index);
@@ -279,7 +300,11 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
           retryable: true,
         });
       }
-      const futureKeys = expiries.flatMap((e) => (e.future === null ? [] : [e.future.quoteKey]));
+      // Unwanted expiries stay listed, empty, so the snapshot's tags are resolved over all of them.
+      const wanted = selectWantedExpiries(expiries, options.collection?.get(index)?.expiries ?? 'ALL');
+      const futureKeys = expiries.flatMap((e) =>
+        e.future === null || !wanted.has(e.expiry) ? [] : [e.future.quoteKey],
+      );
       let spot = lastSpot.get(index) ?? null;
       const early = new Map<string, unknown>();
       if (spot === null) {
@@ -296,12 +321,17 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
         }
       }
       const nowMs = options.now().getTime();
+      const { below, above } = windowOf(index);
+      const whole = below === 0 && above === 0;
       const windows = expiries.map((expiry) => {
+        if (!wanted.has(expiry.expiry)) {
+          return { expiry, strikes: [] };
+        }
         const cutoff = options.calendar.expiryCutoff(segmentOf(INDEX_SPECS[index]), expiry.expiry);
         const years = Math.max(0, cutoff.getTime() - nowMs) / YEAR_MS;
         const forward = (spot as number) * Math.exp((options.rate - options.dividendYield) * years);
-        const n = options.strikesAroundAtm > 0 ? options.strikesAroundAtm + margin : 0;
-        return { expiry, strikes: strikeWindow(expiry.strikes, forward, n) };
+        const strikes = whole ? expiry.strikes : strikeWindow(expiry.strikes, forward, below + margin, above + margin);
+        return { expiry, strikes };
       });
       const optionKeys = windows.flatMap((w) =>
         w.strikes.flatMap((s) => [s.call?.quoteKey, s.put?.quoteKey].filter((k): k is string => k !== undefined)),
@@ -322,7 +352,7 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
       let malformed = 0;
       const futureTokens = new Map<string, number>();
       const chains: ExpiryQuotes[] = windows.map(({ expiry, strikes }) => {
-        if (expiry.future !== null) {
+        if (expiry.future !== null && wanted.has(expiry.expiry)) {
           futureTokens.set(expiry.expiry, expiry.future.instrumentToken);
         }
         const rows: StrikeQuotes[] = [];
@@ -349,7 +379,10 @@ export function createKiteProvider(options: KiteProviderOptions): KiteProvider {
         return {
           expiry: expiry.expiry,
           kind: expiry.kind,
-          futuresPrice: expiry.future === null ? null : futuresPrice(data.get(expiry.future.quoteKey)),
+          futuresPrice:
+            expiry.future === null || !wanted.has(expiry.expiry)
+              ? null
+              : futuresPrice(data.get(expiry.future.quoteKey)),
           strikes: rows,
         };
       });

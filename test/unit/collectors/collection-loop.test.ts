@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backoffDelayMs, type CollectionLoop, createCollectionLoop } from '../../../src/collectors/collection-loop.ts';
 import { AppError } from '../../../src/domain/errors.ts';
 import { createDeferred, createEventQueue } from '../../helpers/deferred.ts';
@@ -140,6 +140,66 @@ describe('createCollectionLoop', () => {
     const callsAtStop = calls;
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toBe(callsAtStop);
+  });
+});
+
+describe('createCollectionLoop with an interval per index', () => {
+  afterEach(async () => {
+    // Stopped while its timers are still the fake ones it armed.
+    await Promise.all(loops.splice(0).map((l) => l.stop()));
+    vi.useRealTimers();
+  });
+
+  it('collects each index at its own interval, on one loop and its shared workers', async () => {
+    // Fake timers and clock: the loop's setTimeout and performance.now move only when the test says.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const started: Array<[string, number]> = [];
+    const intervals = { NIFTY: 1000, SENSEX: 3000 } as const;
+    startLoop({
+      indices: ['NIFTY', 'SENSEX'],
+      intervalMs: (index) => intervals[index as keyof typeof intervals],
+      maxWorkers: 1,
+      collect: async (index) => {
+        started.push([index, performance.now()]);
+      },
+    });
+    await vi.advanceTimersByTimeAsync(6500);
+    const at = (index: string) => started.filter(([i]) => i === index).map(([, t]) => Math.round(t));
+    const t0 = Math.round(started[0]![1]);
+    expect(at('NIFTY').map((t) => t - t0)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000]);
+    expect(at('SENSEX').map((t) => t - t0)).toEqual([0, 3000, 6000]);
+  });
+
+  it('backs each index off from its own interval', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const retries: Array<[string, number, number]> = [];
+    startLoop({
+      indices: ['NIFTY', 'SENSEX'],
+      intervalMs: (index) => (index === 'NIFTY' ? 1000 : 5000),
+      maxBackoffMs: 60_000,
+      random: () => 1,
+      collect: async () => {
+        throw new Error('provider down');
+      },
+      onTickFailed: (index, _error, failures, retryInMs) => retries.push([index, failures, retryInMs]),
+    });
+    // NIFTY fails at 0, 1, 3 and 7 s; SENSEX at 0 and 5 s.
+    await vi.advanceTimersByTimeAsync(10_500);
+    expect(retries.filter(([i]) => i === 'NIFTY').map(([, , ms]) => ms)).toEqual([1000, 2000, 4000, 8000]);
+    expect(retries.filter(([i]) => i === 'SENSEX').map(([, , ms]) => ms)).toEqual([5000, 10_000]);
+  });
+
+  it('refuses an interval that is not a positive number', () => {
+    expect(() =>
+      createCollectionLoop({
+        indices: ['NIFTY', 'SENSEX'],
+        intervalMs: (index) => (index === 'NIFTY' ? 1000 : 0),
+        timeoutMs: 1000,
+        maxWorkers: 1,
+        maxBackoffMs: 1000,
+        collect: async () => undefined,
+      }),
+    ).toThrow(/collection interval of SENSEX must be a positive number of ms, got 0/);
   });
 });
 

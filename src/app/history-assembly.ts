@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { segmentOf } from '../domain/calendar/calendar-data.ts';
+import type { MarketStatus } from '../domain/calendar/exchange-calendar.ts';
+import { INDEX_SPECS } from '../domain/indices.ts';
+import type { MarketClock } from '../domain/market-clock.ts';
+import type { CsvHistory } from '../history/csv-history.ts';
+import { createProfileStore, type ProfileStore } from '../history/profile-store.ts';
+import { createProfileUpdater, type ProfileUpdater } from '../history/profile-updater.ts';
+import { createRetentionSweeper, type RetentionSweeper } from '../history/retention-sweeper.ts';
+import type { AppCore } from './app-core.ts';
+
+export interface HistoryAssembly {
+  /** Served to queries wherever the store is readable (an API replica reads the collector's). */
+  readonly profiles: ProfileStore | null;
+  /** Only in the process that writes the store: profiles folded at each close, old days swept. */
+  readonly updater: ProfileUpdater | null;
+  readonly retention: RetentionSweeper | null;
+  onMarketStatus(status: MarketStatus): void;
+}
+
+/** What is built from the stored days: weekday profiles, and the retention limit that removes old ones. */
+export function createHistoryAssembly(
+  options: Pick<AppCore, 'config' | 'mode' | 'logger' | 'registry' | 'now'> & {
+    readonly history: CsvHistory | null;
+    readonly clock: MarketClock;
+  },
+): HistoryAssembly {
+  const { config, mode, history, clock, now } = options;
+  const dataDir = resolve(config.dataDir);
+  const profiles =
+    history === null ? null : createProfileStore({ dataDir, source: history, settings: config.profiles });
+  const writes = mode.writesSinks && config.csvEnabled;
+  const logger = options.logger.child({ component: 'history' });
+  const updater =
+    profiles === null || !writes
+      ? null
+      : createProfileUpdater({
+          store: profiles,
+          indices: config.indices,
+          indicesOf: (status) => config.indices.filter((index) => segmentOf(INDEX_SPECS[index]) === status.segment),
+          statusOf: (index) => clock.status(segmentOf(INDEX_SPECS[index]), now()),
+          logger,
+        });
+  const retention =
+    config.retention === null || !writes
+      ? null
+      : createRetentionSweeper({
+          dataDir,
+          indices: config.indices,
+          settings: config.retention,
+          now,
+          logger,
+          registry: options.registry,
+        });
+  return {
+    profiles,
+    updater,
+    retention,
+    onMarketStatus: (status) => updater?.onMarketStatus(status),
+  };
+}
