@@ -16,6 +16,7 @@ import { INDEX_SYMBOLS, type IndexSymbol, isIndexSymbol } from './domain/indices
 import { isIsoDate } from './domain/ist-time.ts';
 import type { PricingConventions } from './domain/snapshot.ts';
 import { DEFAULT_DISK_MIN_FREE_PERCENT } from './health/health-model.ts';
+import type { CompactionSettings } from './history/day-compactor.ts';
 import type { ProfileSettings } from './history/profile-store.ts';
 import type { RetentionSettings } from './history/retention-sweeper.ts';
 import { type ApiKeyEntry, parseApiKeys } from './server/api-keys.ts';
@@ -96,6 +97,8 @@ export interface Config {
   readonly profiles: ProfileSettings;
   /** G6_RETENTION_DAYS and what happens to older days; null keeps everything. */
   readonly retention: RetentionSettings | null;
+  /** G6_COMPACTION: closed CSV days become Parquet files. */
+  readonly compaction: CompactionSettings;
 }
 
 export interface HealthConfig {
@@ -369,6 +372,13 @@ const ENV_SCHEMA = z.object({
     .pipe(z.enum(['DELETE', 'ARCHIVE'], { error: 'expected delete or archive' }))
     .optional(),
   G6_ARCHIVE_DIR: nonEmpty.optional(),
+  G6_COMPACTION: bool().optional(),
+  G6_COMPACTION_KEEP_CSV: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['delete', 'archive'], { error: 'expected delete or archive' }))
+    .optional(),
   G6_HEALTH_STALE_INTERVALS: decimal(1, 1000, 'intervals').optional(),
   G6_HEALTH_DISK_MIN_FREE_PERCENT: decimal(0, 100, 'a percentage').optional(),
   G6_HEALTH_EVENT_LOOP_P99_MS: integer(1, 60_000).optional(),
@@ -707,6 +717,10 @@ export function loadConfig(
         // The collection grid by default: one observation per collection and bucket.
         bucketSeconds: e.G6_PROFILE_BUCKET_SECONDS ?? Math.max(1, Math.round(collectionIntervalMs / 1000)),
         maxOffset: e.G6_PROFILE_MAX_OFFSET ?? 10,
+      }),
+      compaction: Object.freeze({
+        enabled: e.G6_COMPACTION ?? true,
+        keepCsv: e.G6_COMPACTION_KEEP_CSV === 'archive' ? ('gzip-archive' as const) : ('delete' as const),
       }),
       retention:
         e.G6_RETENTION_DAYS === undefined

@@ -4,6 +4,8 @@ import type { MarketStatus } from '../domain/calendar/exchange-calendar.ts';
 import { INDEX_SPECS } from '../domain/indices.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
 import type { CsvHistory } from '../history/csv-history.ts';
+import { createDayCompactor } from '../history/day-compactor.ts';
+import type { ParquetEngine } from '../history/parquet-engine.ts';
 import { createProfileStore, type ProfileStore } from '../history/profile-store.ts';
 import { createProfileUpdater, type ProfileUpdater } from '../history/profile-updater.ts';
 import { createRetentionSweeper, type RetentionSweeper } from '../history/retention-sweeper.ts';
@@ -23,6 +25,7 @@ export function createHistoryAssembly(
   options: Pick<AppCore, 'config' | 'mode' | 'logger' | 'registry' | 'now'> & {
     readonly history: CsvHistory | null;
     readonly clock: MarketClock;
+    readonly engine: ParquetEngine;
   },
 ): HistoryAssembly {
   const { config, mode, history, clock, now } = options;
@@ -31,6 +34,17 @@ export function createHistoryAssembly(
     history === null ? null : createProfileStore({ dataDir, source: history, settings: config.profiles });
   const writes = mode.writesSinks && config.csvEnabled;
   const logger = options.logger.child({ component: 'history' });
+  const compactor =
+    writes && config.compaction.enabled
+      ? createDayCompactor({
+          dataDir,
+          settings: config.compaction,
+          engine: options.engine,
+          now,
+          logger,
+          registry: options.registry,
+        })
+      : null;
   const updater =
     profiles === null || !writes
       ? null
@@ -40,6 +54,7 @@ export function createHistoryAssembly(
           indicesOf: (status) => config.indices.filter((index) => segmentOf(INDEX_SPECS[index]) === status.segment),
           statusOf: (index) => clock.status(segmentOf(INDEX_SPECS[index]), now()),
           logger,
+          ...(compactor === null ? {} : { prepare: (index, shouldStop) => compactor.compactClosed(index, shouldStop) }),
         });
   const retention =
     config.retention === null || !writes

@@ -18,7 +18,8 @@ export function createSinks(
     sinks.push(
       createCsvSink({
         dataDir: resolve(config.dataDir),
-        compress: config.csvCompress,
+        // A compacted day is already compressed (Parquet): gzipping its CSV first would only slow that.
+        compress: config.csvCompress && !config.compaction.enabled,
         maxBacklogBytes: config.csvBacklogMaxBytes,
         now,
         logger: logger.child({ component: 'csv' }),

@@ -8,7 +8,8 @@ import type { Config } from '../config.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import { isTrading } from '../domain/market-clock.ts';
 import type { HealthSamplers } from '../health/health-service.ts';
-import { createCsvHistory } from '../history/csv-history.ts';
+import { createParquetEngine } from '../history/parquet-engine.ts';
+import { createStoredHistory } from '../history/stored-history.ts';
 import { Lifecycle, StartAbortedError } from '../lifecycle.ts';
 import { createRedisHealth } from '../scale/redis-health.ts';
 import type { ScaleOut } from '../scale/scale-out.ts';
@@ -83,7 +84,12 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   async function assemble(): Promise<RunningApp> {
     // Set first when stopping: /ready turns 503 before anything else stops.
     let draining = false;
-    const provider = await createModeProvider(mode, { ...core, clock, progress: options.progress });
+    // One reader of the store (CSV days and compacted Parquet days) and one DuckDB for the process.
+    const engine = createParquetEngine({ memoryLimit: '512MB' });
+    life.started('parquet engine', () => engine.close());
+    const readsStore = mode.history.readable || mode.provider.kind === 'replay';
+    const history = readsStore ? createStoredHistory({ dataDir: resolve(config.dataDir), engine }) : null;
+    const provider = await createModeProvider(mode, { ...core, clock, progress: options.progress, history });
     const settings: AnalysisSettings = {
       conventions: config.conventions,
       strikesAroundAtm: config.strikesAroundAtm,
@@ -100,7 +106,6 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       lastObservedAt: (index) => lastCollectedAt.get(index) ?? null,
       ...(options.clockCheckMs === undefined ? {} : { maxRestMs: options.clockCheckMs }),
     });
-    const history = mode.history.readable ? createCsvHistory({ dataDir: resolve(config.dataDir) }) : null;
     const collectorLogger = logger.child({ component: 'collector' });
     if (mode.restoresClosingSnapshot && history !== null && clock.mode === 'EXCHANGE') {
       const restoring = { history, clock, gate, settings, lastCollectedAt };
@@ -154,7 +159,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       boundPort: () => boundPort,
       ...(options.healthSamplers === undefined ? {} : { samplers: options.healthSamplers }),
     });
-    const stored = createHistoryAssembly({ ...core, history, clock });
+    const stored = createHistoryAssembly({ ...core, history: mode.history.readable ? history : null, clock, engine });
     const watcher = market.watcher((status) => {
       stored.onMarketStatus(status);
       provider.setMarketOpen?.(streamsWanted());
@@ -169,7 +174,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     const server = createAppServer({
       ...core,
       settings,
-      history,
+      history: mode.history.readable ? history : null,
       profiles: stored.profiles,
       marketClock: clock,
       marketStatus: market.statuses,

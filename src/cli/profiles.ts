@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { type IndexSymbol, isIndexSymbol } from '../domain/indices.ts';
 import { addDays, isIsoDate, toIstDateString } from '../domain/ist-time.ts';
-import { createCsvHistory } from '../history/csv-history.ts';
 import { createProfileStore } from '../history/profile-store.ts';
+import { createStoredHistory } from '../history/stored-history.ts';
 import { createProgressFactory } from './progress.ts';
 
 export const PROFILES_USAGE = `Usage: g6 profiles rebuild|update [--index NIFTY,…] [--through YYYY-MM-DD] [--json]
@@ -75,7 +75,8 @@ export async function runProfiles(
   const indices = asked as IndexSymbol[];
   const through = (flags.through ?? addDays(toIstDateString(now()), -1)).replaceAll('-', '');
   const dataDir = resolve(config.dataDir);
-  const store = createProfileStore({ dataDir, source: createCsvHistory({ dataDir }), settings: config.profiles });
+  const history = createStoredHistory({ dataDir });
+  const store = createProfileStore({ dataDir, source: history, settings: config.profiles });
   const progress = createProgressFactory({ stream: io.stderr, isTty: io.stderr.isTTY === true, now });
   const results: Array<{
     index: IndexSymbol;
@@ -85,26 +86,30 @@ export async function runProfiles(
     rebuilt: readonly string[];
     ms: number;
   }> = [];
-  for (const index of indices) {
-    const startedMs = performance.now();
-    const bar = progress({ label: `${command} ${index} profiles`, total: null, unit: 'days' });
-    try {
-      const run = command === 'rebuild' ? store.rebuild : store.update;
-      const update = await run(index, through, (day, done) => bar.update(done, day));
-      bar.done(`${update.folded.length} days`);
-      results.push({
-        index,
-        folded: update.folded.length,
-        first: update.folded[0] ?? null,
-        last: update.folded.at(-1) ?? null,
-        rebuilt: update.rebuilt,
-        ms: Math.round(performance.now() - startedMs),
-      });
-    } catch (error) {
-      bar.fail((error as Error).message);
-      io.stderr.write(`g6 profiles: ${index}: ${(error as Error).message}\n`);
-      return 1;
+  try {
+    for (const index of indices) {
+      const startedMs = performance.now();
+      const bar = progress({ label: `${command} ${index} profiles`, total: null, unit: 'days' });
+      try {
+        const run = command === 'rebuild' ? store.rebuild : store.update;
+        const update = await run(index, through, (day, done) => bar.update(done, day));
+        bar.done(`${update.folded.length} days`);
+        results.push({
+          index,
+          folded: update.folded.length,
+          first: update.folded[0] ?? null,
+          last: update.folded.at(-1) ?? null,
+          rebuilt: update.rebuilt,
+          ms: Math.round(performance.now() - startedMs),
+        });
+      } catch (error) {
+        bar.fail((error as Error).message);
+        io.stderr.write(`g6 profiles: ${index}: ${(error as Error).message}\n`);
+        return 1;
+      }
     }
+  } finally {
+    await history.close();
   }
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify({ command, through, settings: config.profiles, indices: results }, null, 2)}\n`);

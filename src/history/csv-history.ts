@@ -91,11 +91,12 @@ async function* rowsOfDay(
   dir: string,
   kind: 'options' | 'overview',
   keep?: (header: readonly string[]) => (line: string) => boolean,
+  select: FileSelection = (_dir, names) => Promise.resolve(names),
 ): AsyncGenerator<Row> {
   if (!existsSync(dir)) {
     return;
   }
-  for (const file of filesOf(await readdir(dir), kind)) {
+  for (const file of filesOf(await select(dir, await readdir(dir)), kind)) {
     const path = join(dir, file);
     const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(path);
     let get: ((fields: readonly string[]) => Row) | null = null;
@@ -152,8 +153,22 @@ export interface CsvHistory {
  * Reads back the CSV store (see src/sinks/csv-sink.ts for the layout). Files are parsed by their own
  * header, so days written by older builds (fewer columns, set aside as `*.legacy-N.csv`) read too.
  */
-export function createCsvHistory(options: { readonly dataDir: string; readonly maxCachedDays?: number }): CsvHistory {
+/** Which of a day folder's files the reader reads (a compacted day's CSV files not yet in Parquet). */
+export type FileSelection = (dayDir: string, names: readonly string[]) => Promise<readonly string[]>;
+
+export function createCsvHistory(options: {
+  readonly dataDir: string;
+  readonly maxCachedDays?: number;
+  /** Every CSV file by default. */
+  readonly selectFiles?: FileSelection;
+}): CsvHistory {
   const root = join(options.dataDir, 'csv');
+  const select: FileSelection = options.selectFiles ?? ((_dir, names) => Promise.resolve(names));
+  const rowsOf = (
+    dir: string,
+    kind: 'options' | 'overview',
+    keep?: (header: readonly string[]) => (line: string) => boolean,
+  ) => rowsOfDay(dir, kind, keep, select);
   const maxCachedDays = options.maxCachedDays ?? 400;
   const cache = new Map<string, CachedDay>();
   const closes = new Map<string, number | null>();
@@ -204,7 +219,7 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
       if (!existsSync(dir)) {
         return [];
       }
-      const files = filesOf(await readdir(dir), 'overview');
+      const files = filesOf(await select(dir, await readdir(dir)), 'overview');
       const sizes = await Promise.all(files.map(async (f) => [f, (await stat(join(dir, f))).size] as const));
       const plainSize = files.includes('overview.csv') ? await completeEnd(join(dir, 'overview.csv')) : 0;
       const signature = sizes
@@ -259,7 +274,7 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
         return closes.get(key)!;
       }
       const rows: OverviewRecord[] = [];
-      for await (const get of rowsOfDay(join(root, index, day), 'overview')) {
+      for await (const get of rowsOf(join(root, index, day), 'overview')) {
         const row = toOverview(get);
         if (row !== null) {
           rows.push(row);
@@ -280,7 +295,7 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
 
     async allContractsDay(index, day) {
       const rows: ContractRecord[] = [];
-      for await (const get of rowsOfDay(join(root, index, day), 'options')) {
+      for await (const get of rowsOf(join(root, index, day), 'options')) {
         const row = toContract(get);
         if (row !== null) {
           rows.push(row);
@@ -297,7 +312,7 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
         return (line: string) => Date.parse(line.split(',', column + 1)[column] ?? '') === wantedMs;
       };
       const rows: ContractRecord[] = [];
-      for await (const get of rowsOfDay(join(root, index, day), 'options', keep)) {
+      for await (const get of rowsOf(join(root, index, day), 'options', keep)) {
         const row = toContract(get);
         if (row !== null) {
           rows.push(row);
@@ -307,7 +322,7 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
     },
 
     async *scanContractsDay(index, day) {
-      for await (const get of rowsOfDay(join(root, index, day), 'options')) {
+      for await (const get of rowsOf(join(root, index, day), 'options')) {
         const row = toContract(get);
         if (row !== null) {
           yield row;
@@ -326,7 +341,7 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
               return (line: string) => line.split(',', column + 1)[column] === select.expiry;
             };
       const rows: ContractRecord[] = [];
-      for await (const get of rowsOfDay(join(root, index, day), 'options', keep)) {
+      for await (const get of rowsOf(join(root, index, day), 'options', keep)) {
         const row = toContract(get);
         if (
           row !== null &&
@@ -360,7 +375,7 @@ export function createCsvHistory(options: { readonly dataDir: string; readonly m
           return bySymbol.has(head[symbol]!) || byTerms.has(`${head[expiry]},${Number(head[strike])},${head[right]}`);
         };
       };
-      for await (const get of rowsOfDay(join(root, index, day), 'options', keep)) {
+      for await (const get of rowsOf(join(root, index, day), 'options', keep)) {
         const row = toContract(get);
         if (row !== null) {
           found.get(`s:${row.tradingsymbol}`)?.push(row);

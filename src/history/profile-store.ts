@@ -13,6 +13,7 @@ import { EXPIRY_TAGS, type ExpiryTag } from '../domain/expiry-tags.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import { isoWeekday } from '../domain/ist-time.ts';
 import type { ContractRecord } from '../domain/stored-fields.ts';
+import type { OffsetSelection } from './csv-history.ts';
 import { observeDay, profileKey } from './profile-day.ts';
 
 export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
@@ -31,10 +32,10 @@ export interface ProfileSettings {
   readonly maxOffset: number;
 }
 
-/** What the profiles are built from: the stored days and their contract rows. */
+/** What the profiles are built from: the stored days and their contract rows near ATM. */
 export interface ProfileSource {
   days(index: IndexSymbol): Promise<string[]>;
-  scanContractsDay(index: IndexSymbol, day: string): AsyncIterable<ContractRecord>;
+  offsetRowsDay(index: IndexSymbol, day: string, select: OffsetSelection): Promise<readonly ContractRecord[]>;
 }
 
 export interface ProfileUpdate {
@@ -211,6 +212,7 @@ export function createProfileStore(options: {
       await rm(join(root, index), { recursive: true, force: true });
     }
     const total = plan.reduce((n, p) => n + p.days.length, 0);
+    const offsets = Array.from({ length: 2 * settings.maxOffset + 1 }, (_, i) => i - settings.maxOffset);
     let done = 0;
     const manifestDays: Partial<Record<Weekday, string[]>> = rebuildAll ? {} : { ...previous.days };
     const folded: string[] = [];
@@ -223,11 +225,9 @@ export function createProfileStore(options: {
       const series =
         step.from === 'files' ? await loadWeekday(index, step.weekday) : new Map<string, WeekdayProfileState>();
       for (const day of step.days) {
-        const observed = await observeDay(
-          source.scanContractsDay(index, day),
-          settings.bucketSeconds,
-          settings.maxOffset,
-        );
+        // Only the profiled offsets are read: a compacted day filters them in its query.
+        const rows = await source.offsetRowsDay(index, day, { expiry: null, tag: null, offsets });
+        const observed = await observeDay(rows, settings.bucketSeconds, settings.maxOffset);
         for (const [key, observations] of observed) {
           let profile = series.get(key);
           if (profile === undefined) {

@@ -27,8 +27,8 @@ export function lastClosedDay(status: MarketStatus): string {
 }
 
 /**
- * Keeps the weekday profiles current: every stored closed day is folded in once, at start-up for the
- * days already there and at each session's close for the day that ended. Runs one update at a time;
+ * Keeps the stored days in shape: at start-up and at each session's close, `prepare` (compaction of the
+ * closed days), then the weekday profiles fold every stored closed day once. Runs one update at a time;
  * a failure is logged and retried at the next close.
  */
 export function createProfileUpdater(options: {
@@ -39,6 +39,11 @@ export function createProfileUpdater(options: {
   /** The current status of each index's segment, for the start-up catch-up. */
   readonly statusOf: (index: IndexSymbol) => MarketStatus;
   readonly logger: Logger;
+  /**
+   * Run first, in the same queue, for each update (compaction of the closed days, so profiles read
+   * Parquet); it asks `shouldStop` between days.
+   */
+  readonly prepare?: (index: IndexSymbol, shouldStop: () => boolean) => Promise<unknown>;
 }): ProfileUpdater {
   const { store, logger } = options;
   let chain: Promise<void> = Promise.resolve();
@@ -46,6 +51,14 @@ export function createProfileUpdater(options: {
 
   const enqueue = (index: IndexSymbol, throughDay: string) => {
     chain = chain.then(async () => {
+      if (stopped) {
+        return;
+      }
+      await options
+        .prepare?.(index, () => stopped)
+        .catch((error: unknown) => {
+          logger.warn({ index, err: error }, 'history upkeep before the profile update failed');
+        });
       if (stopped) {
         return;
       }

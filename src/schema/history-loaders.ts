@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { IndexSymbol } from '../domain/indices.ts';
+import { toIstCompactDate } from '../domain/ist-time.ts';
 import {
   type ContractKey,
   type ContractRecord,
@@ -7,6 +8,7 @@ import {
   contractKeyId,
   type OverviewRecord,
 } from '../history/csv-history.ts';
+import type { StoredHistory } from '../history/stored-history.ts';
 
 export interface ContractDayKey {
   readonly index: IndexSymbol;
@@ -22,6 +24,22 @@ export interface HistoryLoaders {
   readonly closingIv30: DataLoader<{ index: IndexSymbol; day: string; openDay: string }, number | null, string>;
 }
 
+/** Rows of the contracts over several days from a reader without a multi-day query, day by day. */
+async function mergeDays(
+  source: CsvHistory,
+  index: IndexSymbol,
+  days: readonly string[],
+  contracts: readonly ContractKey[],
+): Promise<Map<string, ContractRecord[]>> {
+  const merged = new Map<string, ContractRecord[]>();
+  for (const found of await Promise.all(days.map((day) => source.contractsDay(index, day, contracts)))) {
+    for (const [id, rows] of found) {
+      merged.set(id, [...(merged.get(id) ?? []), ...rows]);
+    }
+  }
+  return merged;
+}
+
 export function createHistoryLoaders(source: CsvHistory): HistoryLoaders {
   return {
     source,
@@ -30,31 +48,35 @@ export function createHistoryLoaders(source: CsvHistory): HistoryLoaders {
     }),
     contractDay: new DataLoader(
       async (keys) => {
-        const groups = new Map<string, ContractDayKey[]>();
+        // One read per index for all the days and contracts asked for together: the compacted days in
+        // one Parquet query, each CSV day in one scan.
+        const byIndex = new Map<IndexSymbol, ContractDayKey[]>();
         for (const key of keys) {
-          const group = `${key.index}/${key.day}`;
-          const members = groups.get(group);
-          if (members === undefined) {
-            groups.set(group, [key]);
-          } else {
-            members.push(key);
-          }
+          byIndex.set(key.index, [...(byIndex.get(key.index) ?? []), key]);
         }
-        const results = new Map<string, Map<string, ContractRecord[]>>();
+        const results = new Map<string, ContractRecord[]>();
         await Promise.all(
-          [...groups].map(async ([group, members]) => {
-            const { index, day } = members[0]!;
-            results.set(
-              group,
-              await source.contractsDay(
-                index,
-                day,
-                members.map((m) => m.contract),
-              ),
-            );
+          [...byIndex].map(async ([index, members]) => {
+            const days = [...new Set(members.map((m) => m.day))].sort();
+            const contracts = [...new Map(members.map((m) => [contractKeyId(m.contract), m.contract])).values()];
+            const found =
+              'contractsDays' in source
+                ? await (source as StoredHistory).contractsDays(index, days, contracts)
+                : await mergeDays(source, index, days, contracts);
+            for (const [id, rows] of found) {
+              for (const row of rows) {
+                const key = `${index}/${toIstCompactDate(row.timestamp)}/${id}`;
+                const list = results.get(key);
+                if (list === undefined) {
+                  results.set(key, [row]);
+                } else {
+                  list.push(row);
+                }
+              }
+            }
           }),
         );
-        return keys.map((k) => results.get(`${k.index}/${k.day}`)?.get(contractKeyId(k.contract)) ?? []);
+        return keys.map((k) => results.get(`${k.index}/${k.day}/${contractKeyId(k.contract)}`) ?? []);
       },
       { cacheKeyFn: (k) => `${k.index}/${k.day}/${contractKeyId(k.contract)}` },
     ),

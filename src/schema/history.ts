@@ -6,11 +6,13 @@ import { addDays, toIstCompactDate, toIstDateString } from '../domain/ist-time.t
 import { type ContractRecord, OPTIONS_FIELDS, OVERVIEW_FIELDS, type OverviewRecord } from '../domain/stored-fields.ts';
 import type { ContractKey } from '../history/csv-history.ts';
 import { decodeCursor, lastPerBucket, type Page, pageAfter, type Sampled } from '../history/history-page.ts';
+import { applyOverviewFilter, type StoredHistory } from '../history/stored-history.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { ExpiryTagEnum, IndexSymbolEnum, OptionRightEnum } from './enums.ts';
 import type { HistoryLoaders } from './history-loaders.ts';
 import { requireOneExpiry } from './inputs.ts';
+import { requestedFieldsAt } from './requested-fields.ts';
 import { storedFieldsOf } from './stored-field-types.ts';
 
 export const MAX_HISTORY_PAGE = 1000;
@@ -164,31 +166,34 @@ builder.queryField('history', (t) =>
       }),
       ...rangeArgs,
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       const loaders = requireHistory(ctx);
       const range = validateRange(args);
       const tag = requireOneExpiry(args.expiry, args.expiryTag);
       const days = await daysIn(loaders, args.index, range);
-      const rows = (await loaders.overviewDay.loadMany(days.map((day) => ({ index: args.index, day })))).flatMap(
-        (r) => {
-          if (r instanceof Error) {
-            throw r;
-          }
-          return r;
-        },
-      );
-      const inRange = rows.filter((r) => {
-        const ms = r.timestamp.getTime();
-        return ms >= range.fromMs && ms <= range.toMs;
-      });
+      const filter = {
+        fromMs: range.fromMs,
+        toMs: range.toMs,
+        ...(args.expiry != null ? { expiry: args.expiry } : tag !== null ? { tag } : { nearest: true }),
+      };
       let series: OverviewRecord[];
-      if (args.expiry != null) {
-        series = inRange.filter((r) => r.expiry === args.expiry);
-      } else if (tag !== null) {
-        series = inRange.filter((r) => r.expiryTags.includes(tag));
+      const source = loaders.source as Partial<StoredHistory>;
+      if (source.overviewDays !== undefined) {
+        // Only the figures the operation selects are decoded from compacted days.
+        const selected = requestedFieldsAt(info, ['edges', 'node']);
+        const fields =
+          selected === null ? undefined : OVERVIEW_FIELDS.map((f) => f.key).filter((key) => selected.has(key));
+        series = (await source.overviewDays(args.index, days, filter, fields)) as OverviewRecord[];
       } else {
-        // Rows come by (time, expiry): the first of each snapshot is its nearest expiry.
-        series = inRange.filter((r, i) => i === 0 || inRange[i - 1]!.timestamp.getTime() !== r.timestamp.getTime());
+        const rows = (await loaders.overviewDay.loadMany(days.map((day) => ({ index: args.index, day })))).flatMap(
+          (r) => {
+            if (r instanceof Error) {
+              throw r;
+            }
+            return r;
+          },
+        );
+        series = applyOverviewFilter(rows, filter);
       }
       const sampled = lastPerBucket(series, (r) => r.timestamp.getTime(), range.intervalMs);
       return pageAfter(sampled, (p) => p.row.timestamp.getTime(), range.first, range.afterMs);

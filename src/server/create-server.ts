@@ -26,6 +26,7 @@ import {
   useOperationLimits,
 } from './operation-limits.ts';
 import { useOperationMetrics } from './operation-metrics.ts';
+import { drainOversizedBody } from './oversized-body.ts';
 import type { CostSettings } from './query-cost.ts';
 import { createResponseCache } from './response-cache.ts';
 import { registerServerMetrics } from './server-metrics.ts';
@@ -272,6 +273,17 @@ export function createServer(options: ServerOptions): G6Server {
     res.once('close', () => {
       inFlight -= 1;
     });
+    const oversized = await drainOversizedBody(req, limits.maxBodyBytes);
+    if (oversized !== null) {
+      jsonError(
+        res,
+        413,
+        `request body of ${oversized.declaredBytes} bytes exceeds G6_MAX_BODY_BYTES (${limits.maxBodyBytes})`,
+        'REQUEST_ENTITY_TOO_LARGE',
+        oversized.drained ? {} : { connection: 'close' },
+      );
+      return;
+    }
     if (!(await shared(req, res))) {
       await yoga(req, res);
     }

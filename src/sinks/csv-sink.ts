@@ -89,7 +89,12 @@ export function createCsvSink(options: CsvSinkOptions): SnapshotSink & {
     }
     const task = (async () => {
       const dir = join(root, index, day);
-      for (const name of await readdir(dir)) {
+      const names = await readdir(dir);
+      if (names.includes('compacted.json')) {
+        // Compacted to Parquet: a gzipped CSV file would be new to its manifest and read twice.
+        return;
+      }
+      for (const name of names) {
         if (name.endsWith('.csv')) {
           await gzipCsvFile(join(dir, name));
         }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,15 @@ describe('storage through SIGKILL of G6', () => {
   it('keeps every stored snapshot whole and once in CSV and in Influx across three kills mid-write', async () => {
     const acknowledged = new Map<string, Set<string>>(INDICES.map((i) => [i, new Set()]));
     const kills: number[] = [];
+    // What each run said about Influx and its spool: printed with a failure, to tell a lost point's story.
+    const influxLog: string[] = [];
+    const noteInflux = (run: CliRun, label: string) => {
+      for (const l of run.lines) {
+        if (/influx|spool/.test(String(l.msg))) {
+          influxLog.push(`${label}: ${JSON.stringify(l)}`);
+        }
+      }
+    };
     for (let round = 0; round < 3; round++) {
       const run = start();
       // Enough collections that writes are in flight at any moment (0.05 s interval, ±30 strikes).
@@ -66,6 +75,7 @@ describe('storage through SIGKILL of G6', () => {
       const { signal } = await run.exited;
       expect(signal).toBe('SIGKILL');
       kills.push(round);
+      noteInflux(run, `run ${round + 1}`);
       for (const line of collected(run)) {
         if ((line.persisted as string[]).length === 2) {
           acknowledged.get(line.index as string)!.add(line.observedAt as string);
@@ -80,6 +90,7 @@ describe('storage through SIGKILL of G6', () => {
     expect(
       last.lines.some((l) => l.msg === 'influx sink closed with points still spooled; they are sent at the next start'),
     ).toBe(false);
+    noteInflux(last, 'last run');
     for (const line of collected(last)) {
       acknowledged.get(line.index as string)!.add(line.observedAt as string);
     }
@@ -102,7 +113,13 @@ describe('storage through SIGKILL of G6', () => {
       for (const s of influx) {
         expect(new Set(s.timestamps).size).toBe(s.timestamps.length);
       }
-      expect([...acknowledged.get(index)!].filter((t) => !influxTimestamps.has(t))).toEqual([]);
+      const missing = [...acknowledged.get(index)!].filter((t) => !influxTimestamps.has(t));
+      const spoolDir = join(dataDir, 'spool', 'influx');
+      const spool = existsSync(spoolDir)
+        ? readdirSync(spoolDir).map((f) => `${f} ${statSync(join(spoolDir, f)).size} B`)
+        : [];
+      const story = { spool, influxLog, inInflux: influxTimestamps.size };
+      expect(missing, `acknowledged but not in Influx; ${JSON.stringify(story)}`).toEqual([]);
       // The sinks disagree at most on the snapshot in flight at each kill.
       const onlyCsv = stored.filter((t) => !influxTimestamps.has(t));
       const onlyInflux = [...influxTimestamps].filter((t) => !stored.includes(t));

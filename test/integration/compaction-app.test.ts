@@ -1,0 +1,99 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIndexSnapshot, tradingDayOf } from '../../src/collectors/collect-once.ts';
+import { DayBaselines } from '../../src/collectors/day-baselines.ts';
+import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
+import { createCsvSink } from '../../src/sinks/csv-sink.ts';
+import { createTestMarket, testSettings } from '../helpers/simulated-snapshots.ts';
+import { postGraphQL, startTestApp, TEST_APP_START } from '../helpers/test-app.ts';
+
+const DAY_MS = 86_400_000;
+let dataDir: string;
+const stored: IndexSnapshot[] = [];
+const dayStarts: number[] = [];
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'g6-compaction-app-'));
+  const today = Math.floor(Date.parse(TEST_APP_START) / DAY_MS) * DAY_MS;
+  const sink = createCsvSink({ dataDir });
+  for (const daysAgo of [2, 1]) {
+    const start = today - daysAgo * DAY_MS + 4 * 3_600_000;
+    dayStarts.push(start);
+    const market = createTestMarket('NIFTY', `compaction-${daysAgo}`);
+    const baselines = new DayBaselines();
+    for (let i = 0; i < 30; i++) {
+      const data = market.advance(new Date(start + i * 30_000));
+      const snapshot = buildIndexSnapshot(
+        data,
+        i + 1,
+        testSettings({ strikesAroundAtm: 5 }),
+        baselines.observe(data, tradingDayOf(testSettings(), data)),
+      );
+      stored.push(snapshot);
+      await sink.write(snapshot);
+    }
+  }
+  await sink.close();
+});
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Everything a client reads from the stored days: overview history, one contract, the straddle, IV rank. */
+async function readHistory(httpUrl: string) {
+  const from = new Date(dayStarts[0]!).toISOString();
+  const to = new Date(dayStarts[1]! + 30 * 30_000).toISOString();
+  const contract = stored.at(-1)!.chains[0]!.strikes.find((s) => s.offset === 0)!.call!.quote.tradingsymbol;
+  const result = await postGraphQL(
+    httpUrl,
+    `query($from: DateTime!, $to: DateTime!, $symbol: String!) {
+      history(index: NIFTY, from: $from, to: $to, first: 1000) { totalCount edges { node { timestamp expiry spot atmIv pcrOi expiryTags spotOpen } } }
+      contractHistory(tradingsymbol: $symbol, from: $from, to: $to, first: 1000) { totalCount edges { node { timestamp lastPrice averagePrice iv offset oi } } }
+      straddle(index: NIFTY, expiryTag: THIS_WEEK, offset: 0, from: $from, to: $to) { time strike tp avgTp }
+      overview(index: NIFTY) { ivHistoryDays }
+    }`,
+    { from, to, symbol: contract },
+  );
+  expect(result.errors).toBeUndefined();
+  return result.data!;
+}
+
+describe('compaction of closed days in the running server', () => {
+  it('turns each closed CSV day into Parquet and serves the same history from it', async () => {
+    const before = await startTestApp({
+      G6_DATA_DIR: dataDir,
+      G6_INDICES: 'NIFTY',
+      G6_COMPACTION: 'false',
+      G6_STRIKES_AROUND_ATM: '5',
+    });
+    const fromCsv = await readHistory(before.httpUrl);
+    await before.app.stop();
+    expect((fromCsv.history as { totalCount: number }).totalCount).toBe(60);
+    expect((fromCsv.straddle as unknown[]).length).toBe(60);
+
+    const after = await startTestApp({ G6_DATA_DIR: dataDir, G6_INDICES: 'NIFTY', G6_STRIKES_AROUND_ATM: '5' });
+    try {
+      const days = new Set<string>();
+      while (days.size < 2) {
+        const line = await after.waitForLog(
+          (l) => l.msg === 'closed day compacted to parquet' && !days.has(l.day as string),
+        );
+        expect(line).toMatchObject({ index: 'NIFTY', status: 'compacted' });
+        expect(line.csvBytes as number).toBeGreaterThan(5 * (line.parquetBytes as number));
+        days.add(line.day as string);
+      }
+      for (const day of days) {
+        const names = readdirSync(join(dataDir, 'csv', 'NIFTY', day));
+        expect(names).toContain('compacted.json');
+        expect(names.filter((n) => /\.csv(\.gz)?$/.test(n))).toEqual([]);
+      }
+      // Today's day (the running collection's) stays CSV.
+      await after.waitForLog((l) => l.msg === 'collected');
+      const todayDirs = readdirSync(join(dataDir, 'csv', 'NIFTY')).filter((d) => !days.has(d));
+      expect(todayDirs.every((d) => !existsSync(join(dataDir, 'csv', 'NIFTY', d, 'compacted.json')))).toBe(true);
+      expect(await readHistory(after.httpUrl)).toEqual(fromCsv);
+    } finally {
+      await after.app.stop();
+    }
+  });
+});
