@@ -7,12 +7,12 @@
 
 import { hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { StoredField } from '../domain/stored-fields.ts';
 import { parseCsvLine } from '../sinks/csv-format.ts';
+import { completeLinesEnd } from './csv-history.ts';
 import type { ParquetColumn } from './parquet-schema.ts';
 import { readStoredRecord } from './stored-record.ts';
 
@@ -156,28 +156,6 @@ export function digestDifference(expected: TableDigest, actual: TableDigest): st
     return `content hash ${expected.hash} expected, ${actual.hash} found`;
   }
   return null;
-}
-
-/** Offset just past the last line break: the CSV reader never takes a torn last line for a row. */
-export async function completeLinesEnd(path: string): Promise<number> {
-  const handle = await open(path, 'r');
-  try {
-    const { size } = await handle.stat();
-    let pos = size;
-    while (pos > 0) {
-      const start = Math.max(0, pos - 65_536);
-      const chunk = Buffer.alloc(pos - start);
-      await handle.read(chunk, 0, chunk.length, start);
-      const nl = chunk.lastIndexOf(0x0a);
-      if (nl !== -1) {
-        return start + nl + 1;
-      }
-      pos = start;
-    }
-    return 0;
-  } finally {
-    await handle.close();
-  }
 }
 
 function linesOf(path: string, end: number) {

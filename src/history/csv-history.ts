@@ -44,7 +44,7 @@ function filesOf(names: readonly string[], kind: 'options' | 'overview'): string
  * Offset just past the last line break of a plain file: a reader racing the writer must not take the
  * half-written line at the end for a row.
  */
-async function completeEnd(path: string): Promise<number> {
+export async function completeLinesEnd(path: string): Promise<number> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
@@ -98,7 +98,7 @@ async function* rowsOfDay(
   }
   for (const file of filesOf(await select(dir, await readdir(dir)), kind)) {
     const path = join(dir, file);
-    const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeEnd(path);
+    const end = file.endsWith('.gz') ? Number.POSITIVE_INFINITY : await completeLinesEnd(path);
     let get: ((fields: readonly string[]) => Row) | null = null;
     let wanted: (line: string) => boolean = () => true;
     for await (const line of linesOf(path, 0, end)) {
@@ -221,7 +221,7 @@ export function createCsvHistory(options: {
       }
       const files = filesOf(await select(dir, await readdir(dir)), 'overview');
       const sizes = await Promise.all(files.map(async (f) => [f, (await stat(join(dir, f))).size] as const));
-      const plainSize = files.includes('overview.csv') ? await completeEnd(join(dir, 'overview.csv')) : 0;
+      const plainSize = files.includes('overview.csv') ? await completeLinesEnd(join(dir, 'overview.csv')) : 0;
       const signature = sizes
         .filter(([f]) => f !== 'overview.csv')
         .map(([f, s]) => `${f}:${s}`)

@@ -27,7 +27,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { INDEX_SYMBOLS, type IndexSymbol } from '../domain/indices.ts';
 import { syncDirectory } from '../sinks/file-tail.ts';
 import {
-  completeLinesEnd,
   createDigest,
   csvHeaderOf,
   digestDifference,
@@ -42,6 +41,7 @@ import {
   type ManifestTable,
   writeManifest,
 } from './compaction-manifest.ts';
+import { completeLinesEnd } from './csv-history.ts';
 import { createParquetEngine, type ParquetEngine } from './parquet-engine.ts';
 import { forEachChunk, recordReader } from './parquet-records.ts';
 import {

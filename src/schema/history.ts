@@ -111,28 +111,37 @@ interface Range {
   readonly afterMs: number | null;
 }
 
-function validateRange(args: RangeArgs): Range {
+/** `from`/`to` in order and at most `maxDays` apart, and `intervalSeconds` 1 to 86,400 when given. */
+export function validateTimeRange(
+  args: Pick<RangeArgs, 'from' | 'to' | 'intervalSeconds'>,
+  maxDays: number,
+): Pick<Range, 'fromMs' | 'toMs' | 'intervalMs'> {
   const fromMs = args.from.getTime();
   const toMs = args.to.getTime();
   if (fromMs > toMs) {
     throw badInput('from must not be after to', 'from');
   }
-  if (toMs - fromMs > MAX_HISTORY_RANGE_DAYS * 86_400_000) {
-    throw badInput(`the range may span at most ${MAX_HISTORY_RANGE_DAYS} days`, 'to');
-  }
-  const first = args.first ?? 100;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_HISTORY_PAGE) {
-    throw badInput(`first must be a whole number from 1 to ${MAX_HISTORY_PAGE}`, 'first');
+  if (toMs - fromMs > maxDays * 86_400_000) {
+    throw badInput(`the range may span at most ${maxDays} days`, 'to');
   }
   const interval = args.intervalSeconds ?? null;
   if (interval !== null && (!Number.isInteger(interval) || interval < 1 || interval > 86_400)) {
     throw badInput('intervalSeconds must be a whole number from 1 to 86400', 'intervalSeconds');
   }
+  return { fromMs, toMs, intervalMs: interval === null ? null : interval * 1000 };
+}
+
+function validateRange(args: RangeArgs): Range {
+  const times = validateTimeRange(args, MAX_HISTORY_RANGE_DAYS);
+  const first = args.first ?? 100;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_HISTORY_PAGE) {
+    throw badInput(`first must be a whole number from 1 to ${MAX_HISTORY_PAGE}`, 'first');
+  }
   const afterMs = args.after == null ? null : decodeCursor(args.after);
   if (args.after != null && afterMs === null) {
     throw badInput('after is not a cursor from this connection', 'after');
   }
-  return { fromMs, toMs, intervalMs: interval === null ? null : interval * 1000, first, afterMs };
+  return { ...times, first, afterMs };
 }
 
 /** Stored IST days of the index that overlap [from, to]. */

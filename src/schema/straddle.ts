@@ -16,7 +16,7 @@ import { straddleSeries } from '../history/straddle-series.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
-import { requireHistory } from './history.ts';
+import { requireHistory, validateTimeRange } from './history.ts';
 import { badUserInput, EXPIRY_TAG_DESCRIPTION, findChain, requireOneExpiry, selectChain } from './inputs.ts';
 import { MAX_OFFSET } from './option-chain.ts';
 import { snapshotStream } from './snapshot-stream.ts';
@@ -193,18 +193,7 @@ builder.queryField('straddle', (t) =>
       const tag: ExpiryTag | null =
         requireOneExpiry(args.expiry, args.expiryTag) ?? (args.expiry == null ? 'THIS_WEEK' : null);
       const offset = requireOffset(args.offset ?? 0, 'offset');
-      const fromMs = args.from.getTime();
-      const toMs = args.to.getTime();
-      if (fromMs > toMs) {
-        throw badUserInput('from must not be after to', 'from');
-      }
-      if (toMs - fromMs > MAX_STRADDLE_RANGE_DAYS * 86_400_000) {
-        throw badUserInput(`the range may span at most ${MAX_STRADDLE_RANGE_DAYS} days`, 'to');
-      }
-      const interval = args.intervalSeconds ?? null;
-      if (interval !== null && (!Number.isInteger(interval) || interval < 1 || interval > 86_400)) {
-        throw badUserInput('intervalSeconds must be a whole number from 1 to 86400', 'intervalSeconds');
-      }
+      const { fromMs, toMs, intervalMs } = validateTimeRange(args, MAX_STRADDLE_RANGE_DAYS);
       const first = toIstCompactDate(args.from);
       const last = toIstCompactDate(args.to);
       const days = (await loaders.source.days(args.index)).filter((d) => d >= first && d <= last);
@@ -213,7 +202,7 @@ builder.queryField('straddle', (t) =>
       const points = straddleSeries(
         rows.filter((r) => r.timestamp.getTime() >= fromMs && r.timestamp.getTime() <= toMs),
       );
-      const sampled = lastPerBucket(points, (p) => p.timestamp.getTime(), interval === null ? null : interval * 1000);
+      const sampled = lastPerBucket(points, (p) => p.timestamp.getTime(), intervalMs);
       if (sampled.length > MAX_STRADDLE_POINTS) {
         throw badUserInput(
           `${sampled.length} points exceed ${MAX_STRADDLE_POINTS}: narrow the range or raise intervalSeconds`,
