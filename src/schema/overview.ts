@@ -1,4 +1,5 @@
 import { constantMaturityIv, IV30_YEARS, ivPercentile, ivRank } from '../analytics/iv-rank.ts';
+import { RISK_BAND_EDGES_PERCENT, type RiskBand, riskBands } from '../analytics/risk-bands.ts';
 import type { ChainSnapshot, DataQuality, IndexSnapshot, SnapshotMarket } from '../domain/snapshot.ts';
 import { builder } from './builder.ts';
 import { reanalyzeChain } from './chain-reanalysis.ts';
@@ -40,6 +41,26 @@ const DataQualityRef = builder.objectRef<DataQuality>('DataQuality').implement({
     crossedQuotes: t.int({ resolve: (q) => q.crossedQuotes }),
     ivFailures: t.int({ resolve: (q) => q.ivFailures }),
     parityViolations: t.int({ resolve: (q) => q.parityViolations }),
+  }),
+});
+
+const RiskBandRef = builder.objectRef<RiskBand>('RiskBand').implement({
+  description:
+    'Open interest turned into delta and vega notionals over one band of strike distance from the forward (K/F − 1, percent).',
+  fields: (t) => ({
+    fromPercent: t.exposeFloat('fromPercent', { nullable: true, description: 'Inclusive; null for the lowest band.' }),
+    toPercent: t.exposeFloat('toPercent', { nullable: true, description: 'Exclusive; null for the highest band.' }),
+    strikes: t.exposeInt('strikes'),
+    callOi: t.exposeFloat('callOi', { description: 'Units.' }),
+    putOi: t.exposeFloat('putOi', { description: 'Units.' }),
+    callDeltaNotional: t.exposeFloat('callDeltaNotional', {
+      description: 'Σ delta × OI × spot over the calls: the index exposure their holders carry, rupees.',
+    }),
+    putDeltaNotional: t.exposeFloat('putDeltaNotional', { description: 'The same over the puts (negative).' }),
+    deltaNotional: t.exposeFloat('deltaNotional', { description: 'callDeltaNotional + putDeltaNotional.' }),
+    callVegaNotional: t.exposeFloat('callVegaNotional', { description: 'Σ vega × OI: rupees per vol point.' }),
+    putVegaNotional: t.exposeFloat('putVegaNotional'),
+    vegaNotional: t.exposeFloat('vegaNotional'),
   }),
 });
 
@@ -101,6 +122,35 @@ export const OverviewRef = builder.objectRef<ChainView>('Overview').implement({
       nullable: true,
       description: 'Strike minimising the total payout to option holders at expiry.',
       resolve: (v) => v.chain.summary.maxPainStrike,
+    }),
+    riskBands: t.field({
+      type: [RiskBandRef],
+      description: `Delta and vega notionals of the chain's open interest by moneyness band: K/F − 1 split at ${RISK_BAND_EDGES_PERCENT.join(', ')} %, lowest first (holders' side; Greeks of contracts whose IV did not solve count as 0).`,
+      resolve: (v) =>
+        riskBands(
+          v.chain.strikes.map((row) => ({
+            strike: row.strike,
+            call:
+              row.call === null
+                ? null
+                : {
+                    oi: row.call.quote.oi,
+                    delta: row.call.analytics.delta,
+                    vegaPerVolPoint: row.call.analytics.vegaPerVolPoint,
+                  },
+            put:
+              row.put === null
+                ? null
+                : {
+                    oi: row.put.quote.oi,
+                    delta: row.put.analytics.delta,
+                    vegaPerVolPoint: row.put.analytics.vegaPerVolPoint,
+                  },
+          })),
+          v.chain.methodology.forward,
+          // Delta is per point of the model's underlying: the spot under Black-Scholes, the forward under Black-76.
+          v.chain.methodology.model === 'BLACK_76' ? v.chain.methodology.forward : v.chain.spot,
+        ),
     }),
     totalCallOi: t.float({ description: 'Units.', resolve: (v) => v.chain.summary.totalCallOi }),
     totalPutOi: t.float({ description: 'Units.', resolve: (v) => v.chain.summary.totalPutOi }),

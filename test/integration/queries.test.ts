@@ -299,4 +299,14 @@ describe('expiry tags and ATM offsets', () => {
     const none = await query('{ index(symbol: NIFTY) { expiry(tag: THIS_WEEK, nearest: true) { date } } }');
     expect(none.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
+
+  it('serves the risk bands of a chain over GraphQL, every strike in one band', async () => {
+    const { data, errors } = await query(
+      '{ overview(index: NIFTY) { totalPutOi riskBands { fromPercent toPercent strikes putOi deltaNotional vegaNotional } } }',
+    );
+    expect(errors).toBeUndefined();
+    const bands = data!.overview.riskBands as Array<{ strikes: number; putOi: number }>;
+    expect(bands.reduce((n, b) => n + b.strikes, 0)).toBe(niftySnapshot.chains[0]!.strikes.length);
+    expect(bands.reduce((n, b) => n + b.putOi, 0)).toBe(data!.overview.totalPutOi);
+  });
 });
