@@ -54,6 +54,21 @@ export function applyOverviewFilter(rows: readonly OverviewRecord[], filter: Ove
   return inRange;
 }
 
+/**
+ * A read that raced the day's compaction (its CSV files deleted under it once the Parquet files were
+ * committed) is run again: the day then reads from Parquet.
+ */
+async function racingCompaction<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw error;
+    }
+    return read();
+  }
+}
+
 const byTime = <T extends { timestamp: Date }>(rows: T[]): T[] =>
   rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
 
@@ -121,7 +136,7 @@ export function createStoredHistory(options: {
     return pending ? byTime([...stored, ...(await fromCsv())]) : stored;
   }
 
-  return {
+  const api: StoredHistory = {
     days: (index) => csv.days(index),
     overviewDay,
     async closingIv30(index, day, openDay) {
@@ -231,5 +246,17 @@ export function createStoredHistory(options: {
     },
     isCompacted: async (index, day) => (await dayState(index, day)).manifest !== null,
     close: () => parquet.close(),
+  };
+  return {
+    ...api,
+    overviewDay: (index, day) => racingCompaction(() => api.overviewDay(index, day)),
+    closingIv30: (index, day, openDay) => racingCompaction(() => api.closingIv30(index, day, openDay)),
+    allContractsDay: (index, day) => racingCompaction(() => api.allContractsDay(index, day)),
+    contractsAt: (index, day, timestamp) => racingCompaction(() => api.contractsAt(index, day, timestamp)),
+    offsetRowsDay: (index, day, select) => racingCompaction(() => api.offsetRowsDay(index, day, select)),
+    contractsDay: (index, day, keys) => racingCompaction(() => api.contractsDay(index, day, keys)),
+    contractsDays: (index, days, keys) => racingCompaction(() => api.contractsDays(index, days, keys)),
+    overviewDays: (index, days, filter, fields) =>
+      racingCompaction(() => api.overviewDays(index, days, filter, fields)),
   };
 }

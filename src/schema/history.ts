@@ -1,6 +1,7 @@
 import type { ObjectRef } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import { ERROR_CODES } from '../domain/errors.ts';
+import type { ExpiryTag } from '../domain/expiry-tags.ts';
 import { INDEX_SYMBOLS, type IndexSymbol } from '../domain/indices.ts';
 import { addDays, toIstCompactDate, toIstDateString } from '../domain/ist-time.ts';
 import { type ContractRecord, OPTIONS_FIELDS, OVERVIEW_FIELDS, type OverviewRecord } from '../domain/stored-fields.ts';
@@ -10,7 +11,7 @@ import { applyOverviewFilter, type StoredHistory } from '../history/stored-histo
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { ExpiryTagEnum, IndexSymbolEnum, OptionRightEnum } from './enums.ts';
-import type { HistoryLoaders } from './history-loaders.ts';
+import type { ContractDayKey, HistoryLoaders } from './history-loaders.ts';
 import { requireOneExpiry } from './inputs.ts';
 import { requestedFieldsAt } from './requested-fields.ts';
 import { storedFieldsOf } from './stored-field-types.ts';
@@ -219,11 +220,12 @@ builder.queryField('contractHistory', (t) =>
   t.field({
     type: ContractHistoryConnectionRef,
     description:
-      "Stored history of one contract, oldest first, from the CSV store: by `tradingsymbol`, or by `index`, `expiry`, `strike` and `right`. Several in one operation share one read of each day's file.",
+      'Stored history of one contract, oldest first: by `tradingsymbol`, or by `index`, `expiry` (or `expiryTag`), `strike` and `right`. With `expiryTag` the series rolls: at each snapshot, the contract of the expiry that carried the tag then. Several in one operation share one read per day (compacted days: one query).',
     args: {
       tradingsymbol: t.arg.string(),
       index: t.arg({ type: IndexSymbolEnum }),
       expiry: t.arg({ type: 'Date' }),
+      expiryTag: t.arg({ type: ExpiryTagEnum, description: 'In place of `expiry`: a rolling contract by role.' }),
       strike: t.arg.float(),
       right: t.arg({ type: OptionRightEnum }),
       ...rangeArgs,
@@ -231,6 +233,15 @@ builder.queryField('contractHistory', (t) =>
     resolve: async (_root, args, ctx) => {
       const loaders = requireHistory(ctx);
       const range = validateRange(args);
+      const tag = requireOneExpiry(args.expiry, args.expiryTag);
+      if (tag !== null) {
+        if (args.index == null || args.strike == null || args.right == null) {
+          throw badInput('with expiryTag, give index, strike and right', 'expiryTag');
+        }
+        const rows = await rollingContractRows(loaders, args.index, tag, args.strike, args.right, range);
+        const sampled = lastPerBucket(rows, (r) => r.timestamp.getTime(), range.intervalMs);
+        return pageAfter(sampled, (p) => p.row.timestamp.getTime(), range.first, range.afterMs);
+      }
       let index: IndexSymbol;
       let contract: ContractKey;
       if (args.tradingsymbol != null) {
@@ -253,6 +264,45 @@ builder.queryField('contractHistory', (t) =>
     },
   }),
 );
+
+/**
+ * A contract by role: for each stored snapshot, the row at `strike`/`right` of the expiry whose overview
+ * row carried `tag` at that snapshot (the tag moves to the next expiry after a cut-off).
+ */
+async function rollingContractRows(
+  loaders: HistoryLoaders,
+  index: IndexSymbol,
+  tag: ExpiryTag,
+  strike: number,
+  right: 'CE' | 'PE',
+  range: Range,
+): Promise<ContractRecord[]> {
+  const days = await daysIn(loaders, index, range);
+  const overview = await loaders.overviewDay.loadMany(days.map((day) => ({ index, day })));
+  // Per day, the expiry the tag named at each snapshot time.
+  const keys: ContractDayKey[] = [];
+  const named = new Map<number, string>();
+  days.forEach((day, i) => {
+    const rows = overview[i];
+    if (rows instanceof Error) {
+      throw rows;
+    }
+    const expiries = new Set<string>();
+    for (const row of rows ?? []) {
+      if (row.expiryTags.includes(tag)) {
+        named.set(row.timestamp.getTime(), row.expiry);
+        expiries.add(row.expiry);
+      }
+    }
+    for (const expiry of expiries) {
+      keys.push({ index, day, contract: { expiry, strike, right } });
+    }
+  });
+  const rows = inRange(await loaders.contractDay.loadMany(keys), range);
+  return rows
+    .filter((r) => named.get(r.timestamp.getTime()) === r.expiry)
+    .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+}
 
 /** Daily closing IV30 of the stored days before the snapshot's day, within a year. */
 export async function ivHistory(ctx: GraphQLContext, index: IndexSymbol, asOf: Date): Promise<number[]> {

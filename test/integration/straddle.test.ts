@@ -14,6 +14,8 @@ const DAY_MS = 86_400_000;
 let dataDir: string;
 let app: TestApp;
 const stored: IndexSnapshot[] = [];
+/** options.csv of the stored day, read before the server starts (it compacts closed days to Parquet). */
+let optionsCsv: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'g6-straddle-'));
@@ -37,6 +39,8 @@ beforeAll(async () => {
     await sink.write(snapshot);
   }
   await sink.close();
+  const dir = join(dataDir, 'csv', 'NIFTY');
+  optionsCsv = readFileSync(join(dir, readdirSync(dir).sort()[0]!, 'options.csv'), 'utf8');
   app = await startTestApp({ G6_DATA_DIR: dataDir, G6_INDICES: 'NIFTY', G6_STRIKES_AROUND_ATM: '6' });
   await app.waitForLog((l) => l.msg === 'collected');
 });
@@ -48,11 +52,7 @@ afterAll(async () => {
 
 /** The straddle at `offset` per stored snapshot, computed from options.csv by hand: pair CE and PE by time and offset. */
 function straddleFromCsv(tag: string, offset: number) {
-  const dir = join(dataDir, 'csv', 'NIFTY');
-  const day = readdirSync(dir).sort()[0]!;
-  const [header, ...lines] = readFileSync(join(dir, day, 'options.csv'), 'utf8')
-    .trimEnd()
-    .split('\n');
+  const [header, ...lines] = optionsCsv.trimEnd().split('\n');
   const columns = parseCsvLine(header!);
   const at = (cells: string[], name: string) => cells[columns.indexOf(name)]!;
   const byTime = new Map<string, { strike: number; ce?: number; pe?: number; ceAvg?: number; peAvg?: number }>();
@@ -157,5 +157,43 @@ describe('straddle series', () => {
     } finally {
       await subscription.close();
     }
+  });
+
+  it('contractHistory by expiryTag rolls with the tag: the stored rows of the contract whose expiry carried it', async () => {
+    const chain = stored[0]!.chains.find((c) => c.expiryTags.includes('THIS_WEEK'))!;
+    const strike = chain.summary.atmStrike;
+    const from = stored[0]!.observedAt.toISOString();
+    const to = stored.at(-1)!.observedAt.toISOString();
+    const result = await postGraphQL(
+      app.httpUrl,
+      `{ contractHistory(index: NIFTY, expiryTag: THIS_WEEK, strike: ${strike}, right: CE, from: "${from}", to: "${to}", first: 1000) {
+          totalCount edges { node { timestamp expiry strike lastPrice } } } }`,
+    );
+    expect(result.errors).toBeUndefined();
+    const [header, ...lines] = optionsCsv.trimEnd().split('\n');
+    const columns = parseCsvLine(header!);
+    const at = (cells: string[], name: string) => cells[columns.indexOf(name)]!;
+    const expected = lines
+      .map(parseCsvLine)
+      .filter(
+        (c) =>
+          Number(at(c, 'strike')) === strike &&
+          at(c, 'option_type') === 'CE' &&
+          at(c, 'expiry_tags').split('|').includes('THIS_WEEK'),
+      )
+      .map((c) => ({
+        timestamp: at(c, 'timestamp'),
+        expiry: at(c, 'expiry'),
+        strike,
+        lastPrice: Number(at(c, 'last_price')),
+      }));
+    const history = result.data!.contractHistory as { totalCount: number; edges: Array<{ node: unknown }> };
+    expect(history.totalCount).toBe(stored.length);
+    expect(history.edges.map((e) => e.node)).toEqual(expected);
+    const missing = await postGraphQL(
+      app.httpUrl,
+      `{ contractHistory(index: NIFTY, expiryTag: THIS_WEEK, from: "${from}", to: "${to}") { totalCount } }`,
+    );
+    expect(missing.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
