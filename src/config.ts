@@ -425,6 +425,7 @@ Usage: g6 replay --from <day> --to <day> [--speed N]   serve stored CSV days as 
 Usage: g6 top [--url <url>]        live terminal view of a running server (g6 top --help)
 Usage: g6 profiles rebuild|update  build the weekday profiles from the stored days (g6 profiles --help)
 Usage: g6 import g6-python <dir>   import the Python G6's day files into the store (g6 import --help)
+Usage: g6 compact [--index …]      compact the closed days into Parquet now (g6 compact --help)
 
 Options:
   --mock         use the simulated market (the default when no Kite credentials are set)

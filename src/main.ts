@@ -91,6 +91,11 @@ export async function main(
     process.exitCode = await runImport(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });
     return;
   }
+  if (argv[0] === 'compact') {
+    const { runCompact } = await import('./cli/compact.ts');
+    process.exitCode = await runCompact(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   if (argv[0] === 'profiles') {
     const { runProfiles } = await import('./cli/profiles.ts');
     process.exitCode = await runProfiles(argv.slice(1), env, { stdout: process.stdout, stderr: process.stderr });

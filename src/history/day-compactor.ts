@@ -21,7 +21,11 @@ export interface DayCompactor {
    * Compacts every stored day of `index` before today (IST) that still has CSV rows outside Parquet,
    * oldest first; `shouldStop` is asked between days. Failures are logged and the day left as CSV.
    */
-  compactClosed(index: IndexSymbol, shouldStop: () => boolean): Promise<string[]>;
+  compactClosed(
+    index: IndexSymbol,
+    shouldStop: () => boolean,
+    options?: { readonly throughDay?: string; readonly onDay?: (day: string, done: number, total: number) => void },
+  ): Promise<{ readonly compacted: readonly string[]; readonly failed: readonly string[] }>;
 }
 
 /**
@@ -68,17 +72,23 @@ export function createDayCompactor(options: {
         });
 
   return {
-    async compactClosed(index, shouldStop) {
+    async compactClosed(index, shouldStop, run = {}) {
       const dir = join(root, index);
       if (!existsSync(dir)) {
-        return [];
+        return { compacted: [], failed: [] };
       }
       const today = toIstCompactDate(options.now());
+      const last = run.throughDay !== undefined && run.throughDay < today ? run.throughDay : null;
       const compacted: string[] = [];
-      for (const day of (await readdir(dir)).filter((d) => /^\d{8}$/.test(d) && d < today).sort()) {
+      const failed: string[] = [];
+      const candidates = (await readdir(dir))
+        .filter((d) => /^\d{8}$/.test(d) && d < today && (last === null || d <= last))
+        .sort();
+      for (const [i, day] of candidates.entries()) {
         if (shouldStop()) {
           break;
         }
+        run.onDay?.(day, i, candidates.length);
         const state = await compactionStateOf(join(dir, day));
         const needs =
           state.manifest === null ? state.pending.length > 0 : state.pending.length > 0 || !state.manifest.cleaned;
@@ -124,13 +134,14 @@ export function createDayCompactor(options: {
           compacted.push(day);
         } catch (error) {
           days?.inc({ index, outcome: 'failed' });
+          failed.push(day);
           logger.warn(
             { index, day, err: error },
             'compaction failed; the day stays CSV and is retried at the next close',
           );
         }
       }
-      return compacted;
+      return { compacted, failed };
     },
   };
 }

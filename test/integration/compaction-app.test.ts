@@ -1,11 +1,14 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildIndexSnapshot, tradingDayOf } from '../../src/collectors/collect-once.ts';
 import { DayBaselines } from '../../src/collectors/day-baselines.ts';
 import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
 import { createCsvSink } from '../../src/sinks/csv-sink.ts';
+import { lockDataDir } from '../../src/sinks/data-dir-lock.ts';
+import { TEST_RUN_VARIABLE } from '../helpers/leftovers.ts';
+import { runToEnd } from '../helpers/run-to-end.ts';
 import { createTestMarket, testSettings } from '../helpers/simulated-snapshots.ts';
 import { postGraphQL, startTestApp, TEST_APP_START } from '../helpers/test-app.ts';
 
@@ -14,13 +17,14 @@ let dataDir: string;
 const stored: IndexSnapshot[] = [];
 const dayStarts: number[] = [];
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'g6-compaction-app-'));
+async function storeDays(dir: string, keep: boolean) {
   const today = Math.floor(Date.parse(TEST_APP_START) / DAY_MS) * DAY_MS;
-  const sink = createCsvSink({ dataDir });
+  const sink = createCsvSink({ dataDir: dir });
   for (const daysAgo of [2, 1]) {
     const start = today - daysAgo * DAY_MS + 4 * 3_600_000;
-    dayStarts.push(start);
+    if (keep) {
+      dayStarts.push(start);
+    }
     const market = createTestMarket('NIFTY', `compaction-${daysAgo}`);
     const baselines = new DayBaselines();
     for (let i = 0; i < 30; i++) {
@@ -31,11 +35,18 @@ beforeAll(async () => {
         testSettings({ strikesAroundAtm: 5 }),
         baselines.observe(data, tradingDayOf(testSettings(), data)),
       );
-      stored.push(snapshot);
+      if (keep) {
+        stored.push(snapshot);
+      }
       await sink.write(snapshot);
     }
   }
   await sink.close();
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'g6-compaction-app-'));
+  await storeDays(dataDir, true);
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
@@ -94,6 +105,36 @@ describe('compaction of closed days in the running server', () => {
       expect(await readHistory(after.httpUrl)).toEqual(fromCsv);
     } finally {
       await after.app.stop();
+    }
+  });
+
+  it('`g6 compact` compacts the closed days of a store no server runs on, once, and waits for no lock', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'g6-compact-cli-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    await storeDays(dir, false);
+    const env = {
+      PATH: process.env.PATH ?? '',
+      [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] ?? '',
+      G6_DATA_DIR: dir,
+      G6_INDICES: 'NIFTY',
+    };
+    const compact = () => runToEnd(process.execPath, ['dist/main.js', 'compact'], { env, timeoutMs: 120_000 }).finished;
+    const first = await compact();
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^NIFTY\s+2 days compacted \(\d{8}…\d{8}\)$/m);
+    for (const day of readdirSync(join(dir, 'csv', 'NIFTY'))) {
+      expect(readdirSync(join(dir, 'csv', 'NIFTY', day))).toContain('compacted.json');
+    }
+    const again = await compact();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^NIFTY\s+0 days compacted$/m);
+    const lock = await lockDataDir(dir, { role: 'test', startedAt: new Date(0), onCompromised: () => undefined });
+    try {
+      const held = await compact();
+      expect(held.code).toBe(2);
+      expect(held.stderr).toMatch(/test/);
+    } finally {
+      await lock.release();
     }
   });
 });
