@@ -246,7 +246,7 @@ const impliedVolatilitySolve = (c, prices, i) =>
 // Which phase is running, on stderr (redrawn on a terminal, a line per phase otherwise); stdout keeps the results.
 const phases = createProgress({
   label: 'bench',
-  total: 9,
+  total: 10,
   unit: 'phases',
   detail: 'price + 5 Greeks',
   stream: process.stderr,
@@ -395,19 +395,23 @@ phases.update(4, 'storage');
 const { measureStorage } = await import('./storage.mjs');
 const storage = await measureStorage(BENCH_SETTINGS, START.getTime());
 
-phases.update(5, 'tick latency');
+phases.update(5, 'history');
+const { measureHistory } = await import('./history-parquet.mjs');
+const history = await measureHistory({ progress: (step) => phases.update(5, `history: ${step}`) });
+
+phases.update(6, 'tick latency');
 const { measureTickLatency } = await import('./tick-latency.mjs');
 const tickLatency = await measureTickLatency();
 
-phases.update(6, 'query throughput');
+phases.update(7, 'query throughput');
 const { measureQueryThroughput } = await import('./query-throughput.mjs');
 const queryThroughput = await measureQueryThroughput();
 
-phases.update(7, 'subscription fan-out');
+phases.update(8, 'subscription fan-out');
 const { measureSubscriptionFanOut } = await import('./subscription-fanout.mjs');
 const subscriptionFanOut = await measureSubscriptionFanOut();
 
-phases.update(8, 'scale-out');
+phases.update(9, 'scale-out');
 const { measureScaleOut } = await import('./scale-out.mjs');
 const scaleOut = await measureScaleOut();
 phases.done();
@@ -454,6 +458,7 @@ const results = {
     csvSpeedupVsG61: G61.csvMsPer100Records / storage.csvAppend10kRows.msPer100Rows,
     influxSpeedupVsG61: G61.influxMsPer100Points / storage.influxEncodeAndSpool10kPoints.msPer100Points,
   },
+  history,
   tickToSubscriber: tickLatency,
   queryThroughput,
   subscriptionFanOut,
