@@ -105,6 +105,8 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
   let retryTimer: NodeJS.Timeout | undefined;
   let failure: (SendFailure & { since: Date; attempts: number }) | null = null;
   let nearFullAlerted = false;
+  // Snapshots held from an earlier run or through an outage: said once when they have all gone out.
+  let backlogHeld = false;
   let drainWaiters: Array<() => void> = [];
 
   const reportSpool = () => {
@@ -140,6 +142,10 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
     while (!stopped) {
       const batch = await spool.read(batchLines);
       if (batch === null) {
+        if (backlogHeld) {
+          backlogHeld = false;
+          log?.info({}, 'influx spool drained: the snapshots held from an earlier run or an outage are sent');
+        }
         for (const resolve of drainWaiters.splice(0)) {
           resolve();
         }
@@ -163,6 +169,7 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
         if (failure === null) {
           events.onUpChanged?.(false);
         }
+        backlogHeld = true;
         if (failure === null || failure.kind !== classified.kind || failure.message !== classified.message) {
           const alert = classified.kind === 'rejected' ? 'influx_write_rejected' : 'influx_unreachable';
           log?.error(
@@ -204,6 +211,7 @@ export function createInfluxSink(options: InfluxSinkOptions): SnapshotSink & {
     async start() {
       const recovery = await spool.open();
       if (recovery.pendingRecords > 0 || recovery.tornBytes > 0) {
+        backlogHeld = recovery.pendingRecords > 0;
         log?.info({ ...recovery }, 'influx spool holds unsent snapshots from an earlier run; resending');
       }
       reportSpool();

@@ -27,6 +27,16 @@ export interface VictoriaMetrics {
   restart(): Promise<void>;
   /** Every series whose name matches the regex, deduplicated by (series, timestamp) as InfluxDB would. */
   exportSeries(nameRegex: string): Promise<ExportedSeries[]>;
+  /**
+   * The export once `ready` accepts it, or the last one after `timeoutMs`: series VictoriaMetrics has just
+   * registered can stay out of its index for a few seconds after the write was acknowledged (and after a
+   * force_flush), and the server offers nothing to wait on but its answers.
+   */
+  exportSeriesWhen(
+    nameRegex: string,
+    ready: (series: ExportedSeries[]) => boolean,
+    timeoutMs?: number,
+  ): Promise<ExportedSeries[]>;
   stop(): Promise<void>;
 }
 
@@ -86,7 +96,7 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
     });
 
   await launch();
-  return {
+  const vm: VictoriaMetrics = {
     url,
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
@@ -113,6 +123,16 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
         .filter((l) => l.length > 0)
         .map((l) => JSON.parse(l) as ExportedSeries);
     },
+    async exportSeriesWhen(nameRegex, ready, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const series = await vm.exportSeries(nameRegex);
+        if (ready(series) || Date.now() > deadline) {
+          return series;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    },
     async stop() {
       const proc = child;
       if (proc !== null && proc.exitCode === null && proc.signalCode === null) {
@@ -125,4 +145,5 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return vm;
 }
