@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type ImportReport, runImport } from '../../src/cli/import-g6-python.ts';
 import { segmentOf } from '../../src/domain/calendar/calendar-data.ts';
 import type { ExpiryTag } from '../../src/domain/expiry-tags.ts';
@@ -16,6 +15,7 @@ import { straddleSeries } from '../../src/history/straddle-series.ts';
 import { lockDataDir } from '../../src/sinks/data-dir-lock.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { TEST_RUN_VARIABLE } from '../helpers/leftovers.ts';
+import { runToEnd } from '../helpers/run-to-end.ts';
 import { createTestMarket, TEST_CLOCK } from '../helpers/simulated-snapshots.ts';
 
 /**
@@ -432,23 +432,18 @@ describe('g6 import g6-python: a simulated session', () => {
     const script =
       "const { runImport } = await import('./dist/cli/import-g6-python.js');" +
       'process.exitCode = await runImport(process.argv.slice(1), process.env, { stdout: process.stdout, stderr: process.stderr });';
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'g6-python', source], {
+    const run = runToEnd(process.execPath, ['--input-type=module', '-e', script, 'g6-python', source], {
       env: {
         PATH: process.env.PATH ?? '',
         G6_DATA_DIR: dataDir,
         [TEST_RUN_VARIABLE]: process.env[TEST_RUN_VARIABLE] ?? '',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      timeoutMs: 120_000,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += String(chunk);
+    onTestFinished(() => {
+      run.child.kill('SIGKILL');
     });
-    child.stderr.on('data', (chunk) => {
-      stderr += String(chunk);
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { code, stdout, stderr } = await run.finished;
     expect(code, stderr).toBe(0);
     expect(stdout).toContain(`snapshots  ${CYCLES} written, 0 already stored, 0 rejected`);
     expect(stdout).toContain(`rows       ${fixture.length} read: ${fixture.length} imported`);
