@@ -747,7 +747,9 @@ describe('graph in process', () => {
         .join(', ')} -> ${String(field.type)}`;
     };
     expect(signature('Index', 'expiries')).toBe(' -> [Date!]!');
-    expect(signature('Index', 'expiry')).toBe('date: Date, maxAgeSeconds: Int, nearest: Boolean, tag: ExpiryTag -> Expiry');
+    expect(signature('Index', 'expiry')).toBe(
+      'date: Date, maxAgeSeconds: Int, nearest: Boolean, tag: ExpiryTag -> Expiry',
+    );
     expect(signature('Index', 'expiryDetails')).toBe('first: Int = 20 -> [Expiry!]!');
     expect(signature('Expiry', 'chain')).toBe(
       'minOi: Float, minVolume: Float, strikeRange: StrikeRangeInput, strikesAroundAtm: Int -> OptionChain!',
@@ -756,7 +758,9 @@ describe('graph in process', () => {
     expect(signature('Expiry', 'overview')).toBe(' -> Overview!');
     expect(signature('Query', 'contract')).toBe('tradingsymbol: String! -> OptionQuote');
     expect(signature('Query', 'contracts')).toBe('tradingsymbols: [String!]! -> [OptionQuote!]!');
-    expect(signature('Subscription', 'expiryUpdated')).toBe('expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol! -> Expiry!');
+    expect(signature('Subscription', 'expiryUpdated')).toBe(
+      'expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol! -> Expiry!',
+    );
     expect(signature('Subscription', 'contractsTicked')).toBe('tradingsymbols: [String!]! -> ContractsTick!');
     expect(signature('ContractsTick', 'contracts')).toBe(' -> [OptionQuote!]!');
   });

@@ -28,7 +28,9 @@ describe('schema.graphql', () => {
     expect(signature('Query', 'termStructure')).toBe('index: IndexSymbol! -> [TermStructurePoint!]');
     expect(signature('Query', 'volSurface')).toBe('index: IndexSymbol! -> VolatilitySurface');
     expect(signature('Query', 'optionCalculator')).toBe('input: OptionCalculatorInput! -> OptionCalculatorResult!');
-    expect(signature('Subscription', 'overviewUpdated')).toBe('expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol! -> Overview!');
+    expect(signature('Subscription', 'overviewUpdated')).toBe(
+      'expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol! -> Overview!',
+    );
     expect(signature('Subscription', 'optionChainUpdated')).toBe(
       'expiry: Date, expiryTag: ExpiryTag, index: IndexSymbol!, offsets: [Int!], strikesAroundAtm: Int -> OptionChain!',
     );
