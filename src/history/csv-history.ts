@@ -141,8 +141,6 @@ export interface CsvHistory {
   allContractsDay(index: IndexSymbol, day: string): Promise<readonly ContractRecord[]>;
   /** The contract rows of one stored snapshot (by its timestamp), without holding the rest of the day. */
   contractsAt(index: IndexSymbol, day: string, timestamp: Date): Promise<readonly ContractRecord[]>;
-  /** Every contract row of a day, one at a time (file order), without holding the day in memory. */
-  scanContractsDay(index: IndexSymbol, day: string): AsyncIterable<ContractRecord>;
   /** Contract rows of one expiry (by date, or by the tag it carried when stored) at the given ATM offsets. */
   offsetRowsDay(index: IndexSymbol, day: string, select: OffsetSelection): Promise<readonly ContractRecord[]>;
   /** Rows of the requested contracts in a day, one scan of the day's files for all of them. */
@@ -319,15 +317,6 @@ export function createCsvHistory(options: {
         }
       }
       return rows;
-    },
-
-    async *scanContractsDay(index, day) {
-      for await (const get of rowsOf(join(root, index, day), 'options')) {
-        const row = toContract(get);
-        if (row !== null) {
-          yield row;
-        }
-      }
     },
 
     async offsetRowsDay(index, day, select) {

@@ -177,14 +177,6 @@ export function createStoredHistory(options: {
         () => parquet.offsetRowsDay(index, day, select),
         () => csv.offsetRowsDay(index, day, select),
       ),
-    async *scanContractsDay(index, day) {
-      const { compacted } = await compactedWithPending(index, day);
-      if (compacted) {
-        yield* await parquet.allContractsDay(index, day);
-      }
-      // On a compacted day the CSV reader reads only the files written since.
-      yield* csv.scanContractsDay(index, day);
-    },
     async contractsDay(index, day, keys) {
       const { compacted, pending } = await compactedWithPending(index, day);
       if (!compacted) {
@@ -202,15 +194,16 @@ export function createStoredHistory(options: {
       const found = new Map<string, ContractRecord[]>(keys.map((k) => [contractKeyId(k), []]));
       const compactedDays: string[] = [];
       const csvDays: string[] = [];
-      for (const day of days) {
-        const { compacted, pending } = await compactedWithPending(index, day);
+      const states = await Promise.all(days.map((day) => compactedWithPending(index, day)));
+      days.forEach((day, i) => {
+        const { compacted, pending } = states[i]!;
         if (compacted) {
           compactedDays.push(day);
         }
         if (!compacted || pending) {
           csvDays.push(day);
         }
-      }
+      });
       const add = (rows: Map<string, ContractRecord[]>) => {
         for (const [id, list] of rows) {
           found.get(id)?.push(...list);
@@ -219,8 +212,8 @@ export function createStoredHistory(options: {
       if (compactedDays.length > 0) {
         add(await parquet.contractsDays(index, compactedDays, keys));
       }
-      for (const day of csvDays) {
-        add(await csv.contractsDay(index, day, keys));
+      for (const rows of await Promise.all(csvDays.map((day) => csv.contractsDay(index, day, keys)))) {
+        add(rows);
       }
       for (const rows of found.values()) {
         byTime(rows);
@@ -230,10 +223,10 @@ export function createStoredHistory(options: {
     async overviewDays(index, days, filter, fields) {
       const compacted: string[] = [];
       const rest: string[] = [];
-      for (const day of days) {
-        const { compacted: isCompacted, pending } = await compactedWithPending(index, day);
-        (isCompacted && !pending ? compacted : rest).push(day);
-      }
+      const states = await Promise.all(days.map((day) => compactedWithPending(index, day)));
+      days.forEach((day, i) => {
+        (states[i]!.compacted && !states[i]!.pending ? compacted : rest).push(day);
+      });
       const rows: Array<Partial<OverviewRecord> & Pick<OverviewRecord, 'timestamp' | 'expiry'>> = [];
       if (compacted.length > 0) {
         rows.push(...(await parquet.overviewDays(index, compacted, filter, fields)));

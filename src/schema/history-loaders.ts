@@ -52,7 +52,12 @@ export function createHistoryLoaders(source: CsvHistory): HistoryLoaders {
         // one Parquet query, each CSV day in one scan.
         const byIndex = new Map<IndexSymbol, ContractDayKey[]>();
         for (const key of keys) {
-          byIndex.set(key.index, [...(byIndex.get(key.index) ?? []), key]);
+          const members = byIndex.get(key.index);
+          if (members === undefined) {
+            byIndex.set(key.index, [key]);
+          } else {
+            members.push(key);
+          }
         }
         const results = new Map<string, ContractRecord[]>();
         await Promise.all(

@@ -26,6 +26,20 @@ export function badUserInput(message: string, argument: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ERROR_CODES.BAD_USER_INPUT, argument } });
 }
 
+/** Offsets from ATM an argument may name. */
+export const MAX_OFFSET = 500;
+
+/** One offset from ATM: a whole number within ±MAX_OFFSET, else BAD_USER_INPUT naming `argument`. */
+export function requireOffset(offset: number, argument: string): number {
+  if (!Number.isInteger(offset) || Math.abs(offset) > MAX_OFFSET) {
+    throw badUserInput(
+      `${argument}: expected whole numbers from −${MAX_OFFSET} to ${MAX_OFFSET}, got ${offset}`,
+      argument,
+    );
+  }
+  return offset;
+}
+
 export function requireStrikeWindow(
   strikesAroundAtm: number | null | undefined,
   max: number = MAX_STRIKES_AROUND_ATM,

@@ -5,7 +5,14 @@ import { ExpiryKindEnum, ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
 import { addExpiryTagFields } from './expiry-tag-fields.ts';
 import { isStale, MAX_AGE_DESCRIPTION, requireFresh } from './freshness.ts';
 import { IndexDayRef } from './index-day.ts';
-import { badUserInput, EXPIRY_TAG_DESCRIPTION, findChain, requireStrikeWindow, selectChain } from './inputs.ts';
+import {
+  badUserInput,
+  EXPIRY_TAG_DESCRIPTION,
+  findChain,
+  requireOffset,
+  requireStrikeWindow,
+  selectChain,
+} from './inputs.ts';
 import { MethodologyRef, StrikeRowRef } from './option-quote.ts';
 import { OverviewRef } from './overview.ts';
 import { ConventionsInput, resolveConventions, resolveScenario, ScenarioInput } from './pricing-inputs.ts';
@@ -19,7 +26,6 @@ interface OptionChainView {
   readonly offsets: readonly number[] | null;
 }
 
-export const MAX_OFFSET = 500;
 const OFFSETS_DESCRIPTION =
   'Only the rows at these offsets from ATM (0 = ATM, −1 = the next strike down, +1 the next up; −500 to 500, at most 100 of them), in ascending strike order; not with strikesAroundAtm.';
 
@@ -38,12 +44,7 @@ export function requireOffsets(
     throw badUserInput(`offsets takes at most 100 values, got ${offsets.length}`, 'offsets');
   }
   for (const offset of offsets) {
-    if (!Number.isInteger(offset) || Math.abs(offset) > MAX_OFFSET) {
-      throw badUserInput(
-        `offsets must be whole numbers from −${MAX_OFFSET} to ${MAX_OFFSET}, got ${offset}`,
-        'offsets',
-      );
-    }
+    requireOffset(offset, 'offsets');
   }
   return [...new Set(offsets)];
 }

@@ -1,4 +1,4 @@
-import { INDEX_SYMBOLS } from '../domain/indices.ts';
+import { GraphQLEnumType, getNamedType } from 'graphql';
 import type { FieldKind, StoredField } from '../domain/stored-fields.ts';
 import type { builder } from './builder.ts';
 import {
@@ -14,27 +14,18 @@ import {
   TimeBasisEnum,
 } from './enums.ts';
 
-/** The GraphQL enums stored text fields name, with the values each accepts. */
-const ENUMS: Record<string, { readonly ref: unknown; readonly values: ReadonlySet<string> }> = {};
-const enumOf = (name: string, ref: unknown, values: readonly string[]) => {
-  ENUMS[name] = { ref, values: new Set(values) };
+/** The GraphQL enums stored text fields name (their values are the schema's own, checked on resolving). */
+const ENUMS: Readonly<Record<string, unknown>> = {
+  OptionRight: OptionRightEnum,
+  IvStatus: IvStatusEnum,
+  PriceSource: PriceSourceEnum,
+  BuildUp: BuildUpEnum,
+  ExpiryKind: ExpiryKindEnum,
+  PricingModel: PricingModelEnum,
+  ForwardSource: ForwardSourceEnum,
+  TimeBasis: TimeBasisEnum,
+  IndexSymbol: IndexSymbolEnum,
 };
-enumOf('OptionRight', OptionRightEnum, ['CE', 'PE']);
-enumOf('IvStatus', IvStatusEnum, [
-  'OK',
-  'NO_PRICE',
-  'BELOW_INTRINSIC',
-  'ABOVE_MAXIMUM',
-  'NO_TIME_VALUE',
-  'INVALID_INPUT',
-]);
-enumOf('PriceSource', PriceSourceEnum, ['MID', 'LAST']);
-enumOf('BuildUp', BuildUpEnum, ['LONG_BUILD_UP', 'SHORT_BUILD_UP', 'LONG_UNWINDING', 'SHORT_COVERING', 'NEUTRAL']);
-enumOf('ExpiryKind', ExpiryKindEnum, ['WEEKLY', 'MONTHLY']);
-enumOf('PricingModel', PricingModelEnum, ['BLACK_SCHOLES', 'BLACK_76']);
-enumOf('ForwardSource', ForwardSourceEnum, ['SPOT_CARRY', 'PUT_CALL_PARITY', 'FUTURES']);
-enumOf('TimeBasis', TimeBasisEnum, ['CALENDAR_365', 'TRADING_252']);
-enumOf('IndexSymbol', IndexSymbolEnum, INDEX_SYMBOLS);
 
 /** Counts are Float: a chain's total volume in units outgrows GraphQL's 32-bit Int. */
 function scalarOf(kind: FieldKind): string | unknown {
@@ -76,13 +67,16 @@ export function storedFieldsOf<Parent>(
     // A required field was checked on reading; any other enum text may predate the enum's values.
     const nullable = f.missing === 'null' || (known !== undefined && f.missing !== 'required');
     out[f.key] = t.field({
-      type: (known?.ref ?? scalarOf(f.kind)) as 'String',
+      type: (known ?? scalarOf(f.kind)) as 'String',
       nullable: nullable as false,
       ...(f.description === undefined ? {} : { description: f.description }),
-      resolve: (parent) => {
+      resolve: (parent, _args, _ctx, info) => {
         const value = recordOf(parent as Parent)[f.key];
-        if (nullable && known !== undefined && (typeof value !== 'string' || !known.values.has(value))) {
-          return null as never;
+        if (nullable && known !== undefined) {
+          const type = getNamedType(info.returnType);
+          if (typeof value !== 'string' || !(type instanceof GraphQLEnumType) || type.getValue(value) === undefined) {
+            return null as never;
+          }
         }
         return value as never;
       },

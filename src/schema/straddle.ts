@@ -17,8 +17,14 @@ import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
 import { requireHistory, validateTimeRange } from './history.ts';
-import { badUserInput, EXPIRY_TAG_DESCRIPTION, findChain, requireOneExpiry, selectChain } from './inputs.ts';
-import { MAX_OFFSET } from './option-chain.ts';
+import {
+  badUserInput,
+  EXPIRY_TAG_DESCRIPTION,
+  findChain,
+  requireOffset,
+  requireOneExpiry,
+  selectChain,
+} from './inputs.ts';
 import { snapshotStream } from './snapshot-stream.ts';
 
 export const MAX_STRADDLE_RANGE_DAYS = 31;
@@ -163,16 +169,6 @@ export function liveStraddles(chain: ChainSnapshot, offsets: readonly number[]):
           }),
         ];
   });
-}
-
-function requireOffset(offset: number, argument: string): number {
-  if (!Number.isInteger(offset) || Math.abs(offset) > MAX_OFFSET) {
-    throw badUserInput(
-      `${argument} must be whole numbers from −${MAX_OFFSET} to ${MAX_OFFSET}, got ${offset}`,
-      argument,
-    );
-  }
-  return offset;
 }
 
 builder.queryField('straddle', (t) =>

@@ -14,8 +14,7 @@ import { WEEKDAYS } from '../history/profile-store.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
 import { ExpiryTagEnum, IndexSymbolEnum } from './enums.ts';
-import { badUserInput, requireConfiguredIndex } from './inputs.ts';
-import { MAX_OFFSET } from './option-chain.ts';
+import { requireConfiguredIndex, requireOffset } from './inputs.ts';
 
 export const WeekdayEnum = builder.enumType('Weekday', { values: WEEKDAYS });
 
@@ -121,10 +120,7 @@ builder.queryField('weekdayProfile', (t) =>
     },
     resolve: async (_root, args, ctx) => {
       requireConfiguredIndex(ctx, args.index);
-      const offset = args.offset ?? 0;
-      if (!Number.isInteger(offset) || Math.abs(offset) > MAX_OFFSET) {
-        throw badUserInput(`offset must be a whole number from −${MAX_OFFSET} to ${MAX_OFFSET}`, 'offset');
-      }
+      const offset = requireOffset(args.offset ?? 0, 'offset');
       const store = requireProfiles(ctx);
       const profile = await store.profile(args.index, args.expiryTag, offset, args.weekday);
       return profile === null

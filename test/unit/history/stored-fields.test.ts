@@ -99,9 +99,9 @@ describe('the stored field table', () => {
     expect(optionLine).toContain(`theta=${atm.call!.analytics.thetaPerDay}`);
     expect(optionLine).toContain(`oi=${atm.call!.quote.oi}i`);
     expect(optionLine).toContain(',offset=0i');
-    if (atm.call!.quote.averagePrice !== null) {
-      expect(optionLine).toContain(`average_price=${atm.call!.quote.averagePrice}`);
-    }
+    // The simulated ATM call has traded by the third snapshot: its VWAP is a field of the point.
+    expect(atm.call!.quote.averagePrice).not.toBeNull();
+    expect(optionLine).toContain(`average_price=${atm.call!.quote.averagePrice}`);
     const overviewLine = lines.find((l) => l.startsWith('market_overview,'))!;
     expect(overviewLine).toContain(`max_pain=${chain.summary.maxPainStrike}`);
     expect(overviewLine).toContain(`contracts=${chain.summary.contractCount}i`);
