@@ -395,21 +395,24 @@ export async function measureHistory(options = {}) {
       ),
       oneContract20Days: await timed(5, () => history.contractsDays(INDEX, days.slice(0, 20), [key]), mapRows(id)),
       overview30DaysAllRows: await timed(5, () => history.overviewDays(INDEX, days), listRows),
-      overview30DaysNearestExpiry: await timed(5, () => history.overviewDays(INDEX, days, { nearest: true }), listRows),
-      // The same series when only the fields a query selects are decoded (the `history` resolver passes them).
+      // Only the fields a query selects decoded (the `history` resolver passes them); nothing is kept, so
+      // every run is a first read. Measured before the all-fields reads below, which keep their days.
       overview30DaysNearestExpiryFourFields: await timed(
         5,
         () => history.overviewDays(INDEX, days, { nearest: true }, OVERVIEW_FOUR_FIELDS),
         listRows,
       ),
-      overview30DaysOneExpiry: await timed(
-        5,
-        () => history.overviewDays(INDEX, days, { expiry: terms.expiry }),
-        listRows,
-      ),
       overview30DaysOneExpiryFourFields: await timed(
         5,
         () => history.overviewDays(INDEX, days, { expiry: terms.expiry }, OVERVIEW_FOUR_FIELDS),
+        listRows,
+      ),
+      // Every field: the first run reads and decodes the 30 days and keeps them; later runs are served
+      // from the kept days (firstMs is the first read, medianMs a repeated one).
+      overview30DaysNearestExpiry: await timed(5, () => history.overviewDays(INDEX, days, { nearest: true }), listRows),
+      overview30DaysOneExpiry: await timed(
+        5,
+        () => history.overviewDays(INDEX, days, { expiry: terms.expiry }),
         listRows,
       ),
       // As the `history` resolver reads today (one overviewDay per day): the first run decodes, later ones
@@ -454,7 +457,13 @@ export async function measureHistory(options = {}) {
         csv.overview30DaysNearestExpiry.medianMs,
         parquet.overview30DaysNearestExpiry.medianMs,
         TARGETS.overview30DaysMs,
-        "the `history` query's default series over 30 days, every field: each snapshot's nearest expiry (CSV: every overview row of each day read, then filtered; Parquet: overviewDays with nearest, filtered in the query)",
+        "the `history` query's default series over 30 days, every field, read again (a dashboard's refresh, another user): each snapshot's nearest expiry, the compacted days kept decoded by the first read (CSV: every overview row of each day read, then filtered)",
+      ),
+      overview30DaysFirstRead: target(
+        csv.overview30DaysNearestExpiry.firstMs,
+        parquet.overview30DaysNearestExpiry.firstMs,
+        TARGETS.overview30DaysMs,
+        'the same, every field, first read after start: one DuckDB query over the 30 files, every column decoded into records',
       ),
       overview30DaysSelectedFields: target(
         csv.overview30DaysNearestExpiry.medianMs,

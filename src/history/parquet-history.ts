@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { constantMaturityIv, IV30_YEARS } from '../analytics/iv-rank.ts';
 import type { ExpiryTag } from '../domain/expiry-tags.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
+import { toIstCompactDate } from '../domain/ist-time.ts';
 import type { ContractRecord, OverviewRecord } from '../domain/stored-fields.ts';
 import { type CompactionManifest, MANIFEST_FILE, readManifest } from './compaction-manifest.ts';
 import type { ContractKey, OffsetSelection } from './csv-history.ts';
@@ -57,22 +58,35 @@ export interface ParquetHistory {
   offsetRowsDay(index: IndexSymbol, day: string, select: OffsetSelection): Promise<readonly ContractRecord[]>;
   /** Rows of the requested contracts in a day, by `contractKeyId`, each list by time. */
   contractsDay(index: IndexSymbol, day: string, keys: readonly ContractKey[]): Promise<Map<string, ContractRecord[]>>;
-  /** The same over several days in one query. */
+  /**
+   * The same over several days in one query. With `fields`, only those are decoded (plus what names the
+   * contract and the time): rows then carry just those keys.
+   */
   contractsDays(
     index: IndexSymbol,
     days: readonly string[],
     keys: readonly ContractKey[],
+    fields?: readonly ContractField[],
   ): Promise<Map<string, ContractRecord[]>>;
   /** Closes the DuckDB instance when this reader opened it. */
   close(): Promise<void>;
 }
 
 export type OverviewKey = keyof OverviewRecord;
+export type ContractField = keyof ContractRecord;
+
+/** What routes a contract row to the keys that asked for it: always decoded. */
+const CONTRACT_IDENTITY: readonly ContractField[] = ['timestamp', 'tradingsymbol', 'expiry', 'strike', 'right'];
 
 export interface ParquetHistoryOptions {
   readonly dataDir: string;
   /** Overview days kept decoded for `overviewDay` (default 400, as the CSV history keeps). */
   readonly maxCachedDays?: number;
+  /**
+   * Rows of the per-day series `overviewDays` keeps decoded with every field (default 120,000, about
+   * 160 days of a 30 s front-expiry series and ≈ 80 MB): decoding is most of an all-fields read.
+   */
+  readonly maxCachedSeriesRows?: number;
   /** A shared DuckDB (the compactor's, say); without one the reader opens its own on first use. */
   readonly engine?: ParquetEngine;
   readonly engineOptions?: ParquetEngineOptions;
@@ -103,6 +117,11 @@ const ORDER: Readonly<Record<StoredTable, string>> = {
   overview: ['timestamp', 'expiry'].map(col).join(', '),
 };
 
+/** The filter's series, which its rows of a day depend on apart from the time range. */
+function seriesKeyOf(filter: OverviewFilter): string {
+  return `${filter.expiry ?? '*'}|${filter.tag ?? '*'}|${filter.nearest === true ? 'nearest' : 'all'}`;
+}
+
 export function createParquetHistory(options: ParquetHistoryOptions): ParquetHistory {
   const root = join(options.dataDir, 'csv');
   const engine = options.engine ?? createParquetEngine(options.engineOptions);
@@ -112,6 +131,35 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
     string,
     { readonly manifest: CompactionManifest; readonly rows: readonly OverviewRecord[] }
   >();
+
+  // A day's series (its overview rows under one expiry filter, whole day, every field) by
+  // `index/day/series`, least recently used first; valid while the day's manifest is the one read with it.
+  const maxSeriesRows = options.maxCachedSeriesRows ?? 120_000;
+  const seriesCache = new Map<
+    string,
+    { readonly manifest: CompactionManifest; readonly rows: readonly OverviewRecord[] }
+  >();
+  let seriesRows = 0;
+
+  function cacheSeries(key: string, manifest: CompactionManifest, rows: readonly OverviewRecord[]): void {
+    const old = seriesCache.get(key);
+    if (old !== undefined) {
+      seriesCache.delete(key);
+      seriesRows -= old.rows.length;
+    }
+    if (rows.length > maxSeriesRows) {
+      return;
+    }
+    seriesCache.set(key, { manifest, rows });
+    seriesRows += rows.length;
+    for (const [oldest, entry] of seriesCache) {
+      if (seriesRows <= maxSeriesRows) {
+        break;
+      }
+      seriesCache.delete(oldest);
+      seriesRows -= entry.rows.length;
+    }
+  }
 
   async function manifestOf(index: IndexSymbol, day: string): Promise<CompactionManifest | null> {
     const dir = join(root, index, day);
@@ -207,13 +255,21 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
     index: IndexSymbol,
     days: readonly string[],
     keys: readonly ContractKey[],
+    fields?: readonly ContractField[],
   ): Promise<Map<string, ContractRecord[]>> {
     const found = new Map<string, ContractRecord[]>(keys.map((k) => [contractKeyId(k), []]));
     const where = contractWhere(keys);
     if (where === null) {
       return found;
     }
-    const rows = await select<ContractRecord>(index, days, 'options', () => `WHERE ${where} ORDER BY ${ORDER.options}`);
+    const wanted = fields === undefined ? null : new Set<string>([...CONTRACT_IDENTITY, ...fields]);
+    const rows = await select<ContractRecord>(
+      index,
+      days,
+      'options',
+      () => `WHERE ${where} ORDER BY ${ORDER.options}`,
+      PARQUET_COLUMNS.options.filter((c) => wanted === null || wanted.has(c.key)),
+    );
     for (const row of rows) {
       found.get(`s:${row.tradingsymbol}`)?.push(row);
       found.get(`t:${row.expiry}:${row.strike}:${row.right}`)?.push(row);
@@ -274,10 +330,81 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
       }
       return rows;
     },
-    overviewDays(index, days, filter = {}, fields) {
+    async overviewDays<K extends OverviewKey>(
+      index: IndexSymbol,
+      days: readonly string[],
+      filter: OverviewFilter = {},
+      fields?: readonly K[],
+    ) {
+      type Row = Pick<OverviewRecord, K | 'timestamp' | 'expiry'>;
       const wanted = fields === undefined ? null : new Set<string>(['timestamp', 'expiry', ...fields]);
       const columns = PARQUET_COLUMNS.overview.filter((c) => wanted === null || wanted.has(c.key));
-      return select(index, days, 'overview', () => overviewWhere(filter), columns);
+      // Days whose series is decoded already are served from memory (a compacted day never changes);
+      // the others are read in one query: with every field when every field is asked for (and then kept),
+      // else only the fields asked for, as the first read of a chart costs least that way.
+      const series = seriesKeyOf(filter);
+      // Per day: its rows, and whether they carry every field (a cached series) or just those asked for.
+      const byDay = new Map<string, { readonly rows: readonly Row[]; readonly full: boolean }>();
+      const missing: Array<{ readonly day: string; readonly manifest: CompactionManifest }> = [];
+      for (const day of [...new Set(days)].sort()) {
+        const manifest = await manifestOf(index, day);
+        if (manifest === null) {
+          continue;
+        }
+        const key = `${index}/${day}/${series}`;
+        const hit = seriesCache.get(key);
+        if (hit?.manifest === manifest) {
+          seriesCache.delete(key);
+          seriesCache.set(key, hit);
+          byDay.set(day, { rows: hit.rows, full: true });
+        } else {
+          missing.push({ day, manifest });
+        }
+      }
+      if (missing.length > 0) {
+        const missingDays = missing.map((m) => m.day);
+        const whole = wanted === null;
+        const rows = await select<Row>(
+          index,
+          missingDays,
+          'overview',
+          () => overviewWhere(whole ? { ...filter, fromMs: undefined, toMs: undefined } : filter),
+          columns,
+        );
+        const grouped = new Map<string, Row[]>(missingDays.map((day) => [day, []]));
+        for (const row of rows) {
+          grouped.get(toIstCompactDate(row.timestamp))?.push(row);
+        }
+        for (const { day, manifest } of missing) {
+          const dayRows = grouped.get(day)!;
+          if (whole) {
+            cacheSeries(`${index}/${day}/${series}`, manifest, dayRows as unknown as OverviewRecord[]);
+          }
+          byDay.set(day, { rows: dayRows, full: whole });
+        }
+      }
+      const fromMs = filter.fromMs ?? Number.NEGATIVE_INFINITY;
+      const toMs = filter.toMs ?? Number.POSITIVE_INFINITY;
+      const keys = columns.map((c) => c.key);
+      const out: Row[] = [];
+      for (const { rows, full } of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r)) {
+        for (const row of rows) {
+          const ms = row.timestamp.getTime();
+          if (ms < fromMs || ms > toMs) {
+            continue;
+          }
+          if (wanted === null || !full) {
+            out.push(row);
+          } else {
+            const picked: Record<string, unknown> = {};
+            for (const key of keys) {
+              picked[key] = (row as Record<string, unknown>)[key];
+            }
+            out.push(picked as Row);
+          }
+        }
+      }
+      return out;
     },
     async closingIv30(index, day) {
       const ts = col('timestamp');
@@ -327,6 +454,8 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
     async close() {
       manifests.clear();
       overviewCache.clear();
+      seriesCache.clear();
+      seriesRows = 0;
       if (options.engine === undefined) {
         await engine.close();
       }

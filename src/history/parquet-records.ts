@@ -54,7 +54,20 @@ type Assemble = (
   helpers: { day: (days: number) => string; tags: (text: string) => unknown },
 ) => Record<string, unknown> | null;
 
-const HELPERS = { day: dayText, tags: parseExpiryTags };
+/** Stored tag texts are a handful of combinations: each is parsed once and its frozen list shared. */
+const tagLists = new Map<string, readonly string[]>();
+function tagList(text: string): readonly string[] {
+  let tags = tagLists.get(text);
+  if (tags === undefined) {
+    tags = Object.freeze(parseExpiryTags(text));
+    if (tagLists.size < 1_000) {
+      tagLists.set(text, tags);
+    }
+  }
+  return tags;
+}
+
+const HELPERS = { day: dayText, tags: tagList };
 
 /** The assembler of `columns`' records: null for a row missing a required value. */
 function compile(columns: readonly ParquetColumn[]): Assemble {

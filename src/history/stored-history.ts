@@ -10,14 +10,23 @@ import type { ContractRecord, OverviewRecord } from '../domain/stored-fields.ts'
 import { compactionStateOf, type DayCompactionState } from './compaction-manifest.ts';
 import { type ContractKey, type CsvHistory, contractKeyId, createCsvHistory } from './csv-history.ts';
 import type { ParquetEngine } from './parquet-engine.ts';
-import { createParquetHistory, type OverviewFilter, type ParquetHistory } from './parquet-history.ts';
+import {
+  type ContractField,
+  createParquetHistory,
+  type OverviewFilter,
+  type ParquetHistory,
+} from './parquet-history.ts';
 
 export interface StoredHistory extends CsvHistory {
-  /** Rows of the requested contracts over several days: compacted days in one query. */
+  /**
+   * Rows of the requested contracts over several days: compacted days in one query. With `fields`,
+   * compacted days decode only those (plus the contract's names and the time); CSV days give whole rows.
+   */
   contractsDays(
     index: IndexSymbol,
     days: readonly string[],
     keys: readonly ContractKey[],
+    fields?: readonly ContractField[],
   ): Promise<Map<string, ContractRecord[]>>;
   /**
    * Overview rows of several days, filtered (time range, expiry or tag, or each snapshot's nearest
@@ -190,7 +199,7 @@ export function createStoredHistory(options: {
       }
       return stored;
     },
-    async contractsDays(index, days, keys) {
+    async contractsDays(index, days, keys, fields) {
       const found = new Map<string, ContractRecord[]>(keys.map((k) => [contractKeyId(k), []]));
       const compactedDays: string[] = [];
       const csvDays: string[] = [];
@@ -210,7 +219,7 @@ export function createStoredHistory(options: {
         }
       };
       if (compactedDays.length > 0) {
-        add(await parquet.contractsDays(index, compactedDays, keys));
+        add(await parquet.contractsDays(index, compactedDays, keys, fields));
       }
       for (const rows of await Promise.all(csvDays.map((day) => csv.contractsDay(index, day, keys)))) {
         add(rows);
@@ -248,7 +257,7 @@ export function createStoredHistory(options: {
     contractsAt: (index, day, timestamp) => racingCompaction(() => api.contractsAt(index, day, timestamp)),
     offsetRowsDay: (index, day, select) => racingCompaction(() => api.offsetRowsDay(index, day, select)),
     contractsDay: (index, day, keys) => racingCompaction(() => api.contractsDay(index, day, keys)),
-    contractsDays: (index, days, keys) => racingCompaction(() => api.contractsDays(index, days, keys)),
+    contractsDays: (index, days, keys, fields) => racingCompaction(() => api.contractsDays(index, days, keys, fields)),
     overviewDays: (index, days, filter, fields) =>
       racingCompaction(() => api.overviewDays(index, days, filter, fields)),
   };

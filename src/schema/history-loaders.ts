@@ -8,13 +8,23 @@ import {
   contractKeyId,
   type OverviewRecord,
 } from '../history/csv-history.ts';
+import type { ContractField } from '../history/parquet-history.ts';
 import type { StoredHistory } from '../history/stored-history.ts';
 
 export interface ContractDayKey {
   readonly index: IndexSymbol;
   readonly day: string;
   readonly contract: ContractKey;
+  /** The fields the reader needs (compacted days decode only those); every field when absent. */
+  readonly fields?: readonly ContractField[];
 }
+
+const fieldsId = (fields: readonly ContractField[] | undefined): string =>
+  fields === undefined ? '*' : [...fields].sort().join(',');
+
+/** The loader's key of a request: fields are part of it, since rows read for fewer fields lack the rest. */
+const contractDayId = (k: ContractDayKey): string =>
+  `${k.index}/${k.day}/${contractKeyId(k.contract)}/${fieldsId(k.fields)}`;
 
 export interface HistoryLoaders {
   readonly source: CsvHistory;
@@ -48,29 +58,31 @@ export function createHistoryLoaders(source: CsvHistory): HistoryLoaders {
     }),
     contractDay: new DataLoader(
       async (keys) => {
-        // One read per index for all the days and contracts asked for together: the compacted days in
-        // one Parquet query, each CSV day in one scan.
-        const byIndex = new Map<IndexSymbol, ContractDayKey[]>();
+        // One read per index (and field list) for all the days and contracts asked for together: the
+        // compacted days in one Parquet query, each CSV day in one scan.
+        const groups = new Map<string, ContractDayKey[]>();
         for (const key of keys) {
-          const members = byIndex.get(key.index);
+          const group = `${key.index}/${fieldsId(key.fields)}`;
+          const members = groups.get(group);
           if (members === undefined) {
-            byIndex.set(key.index, [key]);
+            groups.set(group, [key]);
           } else {
             members.push(key);
           }
         }
         const results = new Map<string, ContractRecord[]>();
         await Promise.all(
-          [...byIndex].map(async ([index, members]) => {
+          [...groups.values()].map(async (members) => {
+            const { index, fields } = members[0]!;
             const days = [...new Set(members.map((m) => m.day))].sort();
             const contracts = [...new Map(members.map((m) => [contractKeyId(m.contract), m.contract])).values()];
             const found =
               'contractsDays' in source
-                ? await (source as StoredHistory).contractsDays(index, days, contracts)
+                ? await (source as StoredHistory).contractsDays(index, days, contracts, fields)
                 : await mergeDays(source, index, days, contracts);
             for (const [id, rows] of found) {
               for (const row of rows) {
-                const key = `${index}/${toIstCompactDate(row.timestamp)}/${id}`;
+                const key = `${index}/${toIstCompactDate(row.timestamp)}/${id}/${fieldsId(fields)}`;
                 const list = results.get(key);
                 if (list === undefined) {
                   results.set(key, [row]);
@@ -81,9 +93,9 @@ export function createHistoryLoaders(source: CsvHistory): HistoryLoaders {
             }
           }),
         );
-        return keys.map((k) => results.get(`${k.index}/${k.day}/${contractKeyId(k.contract)}`) ?? []);
+        return keys.map((k) => results.get(contractDayId(k)) ?? []);
       },
-      { cacheKeyFn: (k) => `${k.index}/${k.day}/${contractKeyId(k.contract)}` },
+      { cacheKeyFn: contractDayId },
     ),
     closingIv30: new DataLoader((keys) => Promise.all(keys.map((k) => source.closingIv30(k.index, k.day, k.openDay))), {
       cacheKeyFn: (k) => `${k.index}/${k.day}/${k.openDay}`,

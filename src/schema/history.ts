@@ -7,6 +7,7 @@ import { addDays, toIstCompactDate, toIstDateString } from '../domain/ist-time.t
 import { type ContractRecord, OPTIONS_FIELDS, OVERVIEW_FIELDS, type OverviewRecord } from '../domain/stored-fields.ts';
 import type { ContractKey } from '../history/csv-history.ts';
 import { decodeCursor, lastPerBucket, type Page, pageAfter, type Sampled } from '../history/history-page.ts';
+import type { ContractField } from '../history/parquet-history.ts';
 import { applyOverviewFilter, type StoredHistory } from '../history/stored-history.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
@@ -230,15 +231,19 @@ builder.queryField('contractHistory', (t) =>
       right: t.arg({ type: OptionRightEnum }),
       ...rangeArgs,
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       const loaders = requireHistory(ctx);
       const range = validateRange(args);
       const tag = requireOneExpiry(args.expiry, args.expiryTag);
+      // Only the figures the operation selects are decoded from compacted days.
+      const selected = requestedFieldsAt(info, ['edges', 'node']);
+      const fields =
+        selected === null ? undefined : OPTIONS_FIELDS.map((f) => f.key).filter((key) => selected.has(key));
       if (tag !== null) {
         if (args.index == null || args.strike == null || args.right == null) {
           throw badInput('with expiryTag, give index, strike and right', 'expiryTag');
         }
-        const rows = await rollingContractRows(loaders, args.index, tag, args.strike, args.right, range);
+        const rows = await rollingContractRows(loaders, args.index, tag, args.strike, args.right, range, fields);
         const sampled = lastPerBucket(rows, (r) => r.timestamp.getTime(), range.intervalMs);
         return pageAfter(sampled, (p) => p.row.timestamp.getTime(), range.first, range.afterMs);
       }
@@ -258,7 +263,10 @@ builder.queryField('contractHistory', (t) =>
         throw badInput('give tradingsymbol, or index, expiry, strike and right', 'tradingsymbol');
       }
       const days = await daysIn(loaders, index, range);
-      const rows = inRange(await loaders.contractDay.loadMany(days.map((day) => ({ index, day, contract }))), range);
+      const rows = inRange(
+        await loaders.contractDay.loadMany(days.map((day) => ({ index, day, contract, fields }))),
+        range,
+      );
       const sampled = lastPerBucket(rows, (r) => r.timestamp.getTime(), range.intervalMs);
       return pageAfter(sampled, (p) => p.row.timestamp.getTime(), range.first, range.afterMs);
     },
@@ -276,6 +284,7 @@ async function rollingContractRows(
   strike: number,
   right: 'CE' | 'PE',
   range: Range,
+  fields: readonly ContractField[] | undefined,
 ): Promise<ContractRecord[]> {
   const days = await daysIn(loaders, index, range);
   const overview = await loaders.overviewDay.loadMany(days.map((day) => ({ index, day })));
@@ -295,7 +304,7 @@ async function rollingContractRows(
       }
     }
     for (const expiry of expiries) {
-      keys.push({ index, day, contract: { expiry, strike, right } });
+      keys.push({ index, day, contract: { expiry, strike, right }, fields });
     }
   });
   const rows = inRange(await loaders.contractDay.loadMany(keys), range);

@@ -60,6 +60,7 @@ async function readHistory(httpUrl: string) {
     `query($from: DateTime!, $to: DateTime!, $symbol: String!) {
       history(index: NIFTY, from: $from, to: $to, first: 1000) { totalCount edges { node { timestamp expiry spot atmIv pcrOi expiryTags spotOpen } } }
       contractHistory(tradingsymbol: $symbol, from: $from, to: $to, first: 1000) { totalCount edges { node { timestamp lastPrice averagePrice iv offset oi } } }
+      greeks: contractHistory(tradingsymbol: $symbol, from: $from, to: $to, first: 1000) { edges { node { timestamp delta gamma vegaPerVolPoint expiryTags strike } } }
       straddle(index: NIFTY, expiryTag: THIS_WEEK, offset: 0, from: $from, to: $to) { time strike tp avgTp }
       overview(index: NIFTY) { ivHistoryDays }
     }`,

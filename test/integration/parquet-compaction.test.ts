@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -453,6 +454,29 @@ describe('multi-day reads', () => {
     expect(found.get(`s:${pick.tradingsymbol}`)).toEqual(wanted);
   });
 
+  it('decodes only the contract fields asked for, with what names the contract and the time', async () => {
+    const pick = days[1]!.contracts.find((r) => r.offset === 1 && r.right === 'PE')!;
+    const found = await history.contractsDays(
+      'NIFTY',
+      [DAY, NEXT_DAY],
+      [{ tradingsymbol: pick.tradingsymbol }],
+      ['lastPrice', 'iv'],
+    );
+    const wanted = days.flatMap((d) => d.contracts.filter((r) => r.tradingsymbol === pick.tradingsymbol));
+    expect(wanted.length).toBeGreaterThan(10);
+    expect(found.get(`s:${pick.tradingsymbol}`)).toEqual(
+      wanted.map((r) => ({
+        timestamp: r.timestamp,
+        tradingsymbol: r.tradingsymbol,
+        expiry: r.expiry,
+        strike: r.strike,
+        right: r.right,
+        lastPrice: r.lastPrice,
+        iv: r.iv,
+      })),
+    );
+  });
+
   it('filters overview rows by range, expiry, tag and nearest expiry in the query', async () => {
     const all = days.flatMap((d) => d.overview);
     expect(await history.overviewDays('NIFTY', [DAY, NEXT_DAY])).toEqual(all);
@@ -476,6 +500,45 @@ describe('multi-day reads', () => {
         .filter((r) => r.expiry === expiry)
         .map((r) => ({ timestamp: r.timestamp, expiry: r.expiry, atmIv: r.atmIv, pcrOi: r.pcrOi })),
     );
+  });
+
+  it('keeps each day of an all-fields series decoded, and serves range and field reads from it until the day changes', async () => {
+    const fresh = createParquetHistory({ dataDir, engine });
+    const all = days.flatMap((d) => d.overview);
+    const nearest = all.filter((r, i) => i === 0 || all[i - 1]!.timestamp.getTime() !== r.timestamp.getTime());
+    // A first read of a few fields decodes only those and keeps nothing.
+    const projected = (rows: readonly OverviewRecord[]) =>
+      rows.map((r) => ({ timestamp: r.timestamp, expiry: r.expiry, spot: r.spot }));
+    expect(await fresh.overviewDays('NIFTY', [DAY, NEXT_DAY], { nearest: true }, ['spot'])).toEqual(projected(nearest));
+    const first = await fresh.overviewDays('NIFTY', [NEXT_DAY, DAY], { nearest: true });
+    expect(first).toEqual(nearest);
+    const again = await fresh.overviewDays('NIFTY', [DAY, NEXT_DAY], { nearest: true });
+    expect(again[0]).toBe(first[0]);
+    // Served from the kept rows: a range within it, and a projection of it.
+    const fromMs = nearest[3]!.timestamp.getTime();
+    const toMs = nearest.at(-3)!.timestamp.getTime();
+    const inRange = nearest.filter((r) => r.timestamp.getTime() >= fromMs && r.timestamp.getTime() <= toMs);
+    const ranged = await fresh.overviewDays('NIFTY', [DAY, NEXT_DAY], { nearest: true, fromMs, toMs });
+    expect(ranged).toEqual(inRange);
+    expect(ranged[0]).toBe(first[3]);
+    expect(await fresh.overviewDays('NIFTY', [DAY, NEXT_DAY], { nearest: true, fromMs, toMs }, ['spot'])).toEqual(
+      projected(inRange),
+    );
+    // Another series of the same days is its own entry.
+    const expiry = all[2]!.expiry;
+    expect(await fresh.overviewDays('NIFTY', [DAY], { expiry })).toEqual(
+      days[0]!.overview.filter((r) => r.expiry === expiry),
+    );
+    // A rewritten manifest (a new compaction of the day) is read afresh.
+    const manifestPath = join(dayDir(dataDir, NEXT_DAY), 'compacted.json');
+    const text = readFileSync(manifestPath, 'utf8');
+    writeFileSync(`${manifestPath}.tmp`, text);
+    renameSync(`${manifestPath}.tmp`, manifestPath);
+    const reread = await fresh.overviewDays('NIFTY', [DAY, NEXT_DAY], { nearest: true });
+    expect(reread).toEqual(nearest);
+    expect(reread[0]).toBe(first[0]);
+    expect(reread.at(-1)).not.toBe(first.at(-1));
+    await fresh.close();
   });
 
   it('keeps decoded overview days, since a compacted day never changes', async () => {
