@@ -108,13 +108,18 @@ export function createSubscriptionGroups(hooks: SubscriptionGroupsHooks = {}): S
       member.waiting = payload;
       return;
     }
+    send(member, payload);
+  };
+
+  // Not through `write`: the waiting payload is already `latest`, which `write` would take as sent.
+  const send = (member: Member, payload: Buffer) => {
     member.writing = true;
     member.socket.write([member.head, payload, CLOSING_BRACE], () => {
       member.writing = false;
       const next = member.waiting;
       member.waiting = null;
-      if (next !== null) {
-        write(member, next);
+      if (next !== null && !member.done && member.socket.isOpen()) {
+        send(member, next);
       }
     });
   };
