@@ -3,13 +3,16 @@ import { segmentOf } from '../domain/calendar/calendar-data.ts';
 import type { MarketStatus } from '../domain/calendar/exchange-calendar.ts';
 import { INDEX_SPECS } from '../domain/indices.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
-import type { CsvHistory } from '../history/csv-history.ts';
 import { createDayCompactor } from '../history/day-compactor.ts';
 import type { ParquetEngine } from '../history/parquet-engine.ts';
 import { createProfileStore, type ProfileStore } from '../history/profile-store.ts';
 import { createProfileUpdater, type ProfileUpdater } from '../history/profile-updater.ts';
 import { createRetentionSweeper, type RetentionSweeper } from '../history/retention-sweeper.ts';
+import type { StoredHistory } from '../history/stored-history.ts';
 import type { AppCore } from './app-core.ts';
+
+/** The days of overview series decoded ahead of the first read: the month an overview chart shows. */
+const WARM_OVERVIEW_DAYS = 30;
 
 export interface HistoryAssembly {
   /** Served to queries wherever the store is readable (an API replica reads the collector's). */
@@ -23,7 +26,7 @@ export interface HistoryAssembly {
 /** What is built from the stored days: weekday profiles, and the retention limit that removes old ones. */
 export function createHistoryAssembly(
   options: Pick<AppCore, 'config' | 'mode' | 'logger' | 'registry' | 'now'> & {
-    readonly history: CsvHistory | null;
+    readonly history: StoredHistory | null;
     readonly clock: MarketClock;
     readonly engine: ParquetEngine;
   },
@@ -46,7 +49,7 @@ export function createHistoryAssembly(
         })
       : null;
   const updater =
-    profiles === null || !writes
+    profiles === null || history === null || !writes
       ? null
       : createProfileUpdater({
           store: profiles,
@@ -54,7 +57,21 @@ export function createHistoryAssembly(
           indicesOf: (status) => config.indices.filter((index) => segmentOf(INDEX_SPECS[index]) === status.segment),
           statusOf: (index) => clock.status(segmentOf(INDEX_SPECS[index]), now()),
           logger,
-          ...(compactor === null ? {} : { prepare: (index, shouldStop) => compactor.compactClosed(index, shouldStop) }),
+          prepare: async (index, shouldStop) => {
+            await compactor?.compactClosed(index, shouldStop);
+            if (shouldStop()) {
+              return;
+            }
+            // The month a chart opens on is decoded now, not by the first user to ask for it.
+            const startedMs = performance.now();
+            const warmed = await history.warmOverviewSeries(index, WARM_OVERVIEW_DAYS);
+            if (warmed.length > 0) {
+              logger.info(
+                { index, days: warmed.length, ms: Math.round(performance.now() - startedMs) },
+                'overview series warmed',
+              );
+            }
+          },
         });
   const retention =
     config.retention === null || !writes

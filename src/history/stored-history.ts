@@ -39,6 +39,13 @@ export interface StoredHistory extends CsvHistory {
     filter: OverviewFilter,
     fields?: readonly (keyof OverviewRecord)[],
   ): Promise<Array<Partial<OverviewRecord> & Pick<OverviewRecord, 'timestamp' | 'expiry'>>>;
+  /**
+   * Decodes and keeps the `history` query's default series (each snapshot's nearest expiry, every
+   * field) of the last `dayCount` compacted days, so the first read of a month after start-up or a
+   * close is served from memory rather than DuckDB. Days with late CSV rows are left to their read.
+   * Returns the days decoded, oldest first.
+   */
+  warmOverviewSeries(index: IndexSymbol, dayCount: number): Promise<readonly string[]>;
   /** Whether a day is read from Parquet (compacted), for metrics and tests. */
   isCompacted(index: IndexSymbol, day: string): Promise<boolean>;
   close(): Promise<void>;
@@ -245,6 +252,15 @@ export function createStoredHistory(options: {
         rows.push(...applyOverviewFilter(all, filter));
       }
       return rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.expiry.localeCompare(b.expiry));
+    },
+    async warmOverviewSeries(index, dayCount) {
+      const days = await csv.days(index);
+      const states = await Promise.all(days.map((day) => compactedWithPending(index, day)));
+      const warm = days.filter((_, i) => states[i]!.compacted && !states[i]!.pending).slice(-dayCount);
+      if (warm.length > 0) {
+        await parquet.overviewDays(index, warm, { nearest: true });
+      }
+      return warm;
     },
     isCompacted: async (index, day) => (await dayState(index, day)).manifest !== null,
     close: () => parquet.close(),

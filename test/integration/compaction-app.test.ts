@@ -99,6 +99,11 @@ describe('compaction of closed days in the running server', () => {
         expect(names).toContain('compacted.json');
         expect(names.filter((n) => /\.csv(\.gz)?$/.test(n))).toEqual([]);
       }
+      // Then the month an overview chart opens on is decoded before anyone asks: both closed days.
+      expect(await after.waitForLog((l) => l.msg === 'overview series warmed')).toMatchObject({
+        index: 'NIFTY',
+        days: 2,
+      });
       // Today's day (the running collection's) stays CSV.
       await after.waitForLog((l) => l.msg === 'collected');
       const todayDirs = readdirSync(join(dataDir, 'csv', 'NIFTY')).filter((d) => !days.has(d));

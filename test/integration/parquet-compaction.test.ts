@@ -25,6 +25,7 @@ import {
 } from '../../src/history/day-compaction.ts';
 import { createParquetEngine, type ParquetEngine } from '../../src/history/parquet-engine.ts';
 import { createParquetHistory, type ParquetHistory } from '../../src/history/parquet-history.ts';
+import { createStoredHistory } from '../../src/history/stored-history.ts';
 import { openCsvDay } from '../../src/sinks/csv-day-files.ts';
 import { parseCsvLine, toCsvLine } from '../../src/sinks/csv-format.ts';
 import { OPTIONS_CSV_COLUMNS, OVERVIEW_CSV_COLUMNS, renderSnapshot } from '../../src/sinks/csv-rows.ts';
@@ -539,6 +540,30 @@ describe('multi-day reads', () => {
     expect(reread[0]).toBe(first[0]);
     expect(reread.at(-1)).not.toBe(first.at(-1));
     await fresh.close();
+  });
+
+  it('warms the default overview series of the last compacted days, so their first read runs no query', async () => {
+    let queries = 0;
+    const counting: ParquetEngine = {
+      withConnection: (use) => {
+        queries += 1;
+        return engine.withConnection(use);
+      },
+      close: async () => {},
+    };
+    const stored = createStoredHistory({ dataDir, engine: counting });
+    expect(await stored.warmOverviewSeries('NIFTY', 1)).toEqual([NEXT_DAY]);
+    expect(await stored.warmOverviewSeries('NIFTY', 30)).toEqual([DAY, NEXT_DAY]);
+    expect(queries).toBeGreaterThan(0);
+    const before = queries;
+    const all = days.flatMap((d) => d.overview);
+    const nearest = all.filter((r, i) => i === 0 || all[i - 1]!.timestamp.getTime() !== r.timestamp.getTime());
+    expect(await stored.overviewDays('NIFTY', [DAY, NEXT_DAY], { nearest: true })).toEqual(nearest);
+    expect(await stored.overviewDays('NIFTY', [DAY, NEXT_DAY], { nearest: true }, ['atmIv'])).toEqual(
+      nearest.map((r) => ({ timestamp: r.timestamp, expiry: r.expiry, atmIv: r.atmIv })),
+    );
+    expect(queries).toBe(before);
+    await stored.close();
   });
 
   it('keeps decoded overview days, since a compacted day never changes', async () => {
