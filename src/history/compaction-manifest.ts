@@ -45,6 +45,12 @@ const manifestSchema = z.object({
   sources: z.array(sourceSchema),
   /** Every source was removed (or archived): any CSV file in the folder now is a new one. */
   cleaned: z.boolean(),
+  /**
+   * The instant (ISO, as the CSV rows spell it) of every snapshot the Parquet files hold, so the CSV sink
+   * refuses a re-delivered snapshot of a compacted day as it does one of an open day. Absent in
+   * manifests written before it was recorded: readers and the next merge drop such duplicates instead.
+   */
+  snapshotTimes: z.array(z.string()).optional(),
 });
 
 export type CompactionManifest = z.infer<typeof manifestSchema>;

@@ -191,10 +191,12 @@ async function writeParquet(
     sources.length === 0
       ? `SELECT ${columns.map((c) => `NULL::${c.type} AS ${sqlIdent(c.name)}`).join(', ')}, 0 AS __source WHERE false`
       : sources.map((s, i) => sourceSql(columns, s, i)).join(' UNION ALL ');
+  // A snapshot stored twice (re-delivered to a day reopened after compaction) is kept from its first
+  // source only: overview rows by (time, expiry), as the CSV history reads them; contract rows by time.
   const keepFirst =
     table === 'overview'
       ? ` QUALIFY row_number() OVER (PARTITION BY ${OVERVIEW_KEY_COLUMNS.map(sqlIdent).join(', ')} ORDER BY __source) = 1`
-      : '';
+      : ` QUALIFY __source = min(__source) OVER (PARTITION BY ${sqlIdent('timestamp')})`;
   const order = SORT_COLUMNS[table].map(sqlIdent).join(', ');
   await connection.run(
     `COPY (SELECT ${names} FROM (${union})${keepFirst} ORDER BY ${order}) TO ${sqlString(target)} ` +
@@ -232,7 +234,10 @@ const overviewKey = (record: Readonly<Record<string, unknown>>) =>
     return value instanceof Date ? value.getTime() : String(value);
   }).join('|');
 
-/** What the sources hold, read the way the CSV history reads them (the overview keeping the first of a key). */
+/**
+ * What the sources hold, read the way the CSV history reads them (the overview keeping the first of a key),
+ * and each snapshot's contract rows from the first source holding that snapshot.
+ */
 async function expectedDigest(
   connection: DuckDBConnection,
   table: StoredTable,
@@ -240,8 +245,17 @@ async function expectedDigest(
 ): Promise<TableDigest> {
   const digest = createDigest(PARQUET_COLUMNS[table]);
   const seen = new Set<string>();
+  // Contract rows: instants held by earlier sources, and by the source being read.
+  const earlier = new Set<number>();
+  let current = new Set<number>();
   const add = (record: Readonly<Record<string, unknown>>) => {
-    if (table === 'overview') {
+    if (table === 'options') {
+      const at = (record.timestamp as Date).getTime();
+      if (earlier.has(at)) {
+        return;
+      }
+      current.add(at);
+    } else {
       const key = overviewKey(record);
       if (seen.has(key)) {
         return;
@@ -256,6 +270,10 @@ async function expectedDigest(
     } else {
       await forEachCsvRecord(source.path, TABLE_FIELDS[table], add);
     }
+    for (const at of current) {
+      earlier.add(at);
+    }
+    current = new Set();
   }
   return digest.result();
 }
@@ -338,6 +356,7 @@ async function compactWith(connection: DuckDBConnection, options: CompactDayOpti
       throw new CompactionConflictError(index, day, changed);
     }
   };
+  let snapshotTimes: string[] = [];
   try {
     const sources = await sourcesOf(dir, previous, pending, prefixes);
     for (const table of TABLES) {
@@ -359,6 +378,9 @@ async function compactWith(connection: DuckDBConnection, options: CompactDayOpti
       if (difference !== null) {
         await Promise.all(TABLES.map((t) => rm(temps[t], { force: true })));
         throw new CompactionVerificationError(index, day, table, difference);
+      }
+      if (table === 'overview') {
+        snapshotTimes = [...actual.perSnapshot.keys()].sort((a, b) => a - b).map((ms) => new Date(ms).toISOString());
       }
       tables[table] = {
         file: parquetName(table, generation),
@@ -396,6 +418,7 @@ async function compactWith(connection: DuckDBConnection, options: CompactDayOpti
     tables,
     sources,
     cleaned: false,
+    snapshotTimes,
   };
   await writeManifest(dir, manifest);
   await step('manifest-written');

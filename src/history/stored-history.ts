@@ -137,6 +137,18 @@ export function createStoredHistory(options: {
     );
   }
 
+  /**
+   * The late CSV rows of a compacted day, less those of snapshots its Parquet files hold already (a
+   * snapshot re-delivered after the compaction), as the next compaction will merge them.
+   */
+  async function lateOnly<T extends { timestamp: Date }>(index: IndexSymbol, day: string, rows: readonly T[]) {
+    if (rows.length === 0) {
+      return [];
+    }
+    const stored = new Set((await parquet.overviewDay(index, day)).map((r) => r.timestamp.getTime()));
+    return rows.filter((r) => !stored.has(r.timestamp.getTime()));
+  }
+
   /** Parquet rows plus the late CSV rows of a compacted day; the CSV reader alone for the rest. */
   async function both<T extends { timestamp: Date }>(
     index: IndexSymbol,
@@ -149,7 +161,7 @@ export function createStoredHistory(options: {
       return fromCsv();
     }
     const stored = await fromParquet();
-    return pending ? byTime([...stored, ...(await fromCsv())]) : stored;
+    return pending ? byTime([...stored, ...(await lateOnly(index, day, await fromCsv()))]) : stored;
   }
 
   const api: StoredHistory = {
@@ -201,7 +213,7 @@ export function createStoredHistory(options: {
       const stored = await parquet.contractsDay(index, day, keys);
       if (pending) {
         for (const [id, rows] of await csv.contractsDay(index, day, keys)) {
-          stored.set(id, byTime([...(stored.get(id) ?? []), ...rows]));
+          stored.set(id, byTime([...(stored.get(id) ?? []), ...(await lateOnly(index, day, rows))]));
         }
       }
       return stored;
@@ -228,8 +240,16 @@ export function createStoredHistory(options: {
       if (compactedDays.length > 0) {
         add(await parquet.contractsDays(index, compactedDays, keys, fields));
       }
-      for (const rows of await Promise.all(csvDays.map((day) => csv.contractsDay(index, day, keys)))) {
-        add(rows);
+      const csvRows = await Promise.all(csvDays.map((day) => csv.contractsDay(index, day, keys)));
+      for (const [i, rows] of csvRows.entries()) {
+        const day = csvDays[i]!;
+        if (!compactedDays.includes(day)) {
+          add(rows);
+          continue;
+        }
+        for (const [id, list] of rows) {
+          found.get(id)?.push(...(await lateOnly(index, day, list)));
+        }
       }
       for (const rows of found.values()) {
         byTime(rows);

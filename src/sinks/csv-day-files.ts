@@ -3,6 +3,7 @@ import { type FileHandle, mkdir, open, readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { readManifest } from '../history/compaction-manifest.ts';
 import { OPTIONS_HEADER, OVERVIEW_HEADER, type RenderedSnapshot } from './csv-rows.ts';
 import { createFileAtomically, cutTornTail, linesBackward, writeFully } from './file-tail.ts';
 
@@ -109,6 +110,12 @@ export async function openCsvDay(dayDir: string, day: string): Promise<CsvDayFil
       for (const key of await readOverviewKeys(join(dayDir, `${OVERVIEW_FILE}.gz`), true)) {
         committed.add(key.timestamp);
       }
+    }
+    // A compacted day reopened by a late snapshot: the snapshots its Parquet files hold are stored too.
+    // (An unreadable manifest is the readers' error to report; the snapshot is still stored.)
+    const manifest = await readManifest(dayDir).catch(() => null);
+    for (const timestamp of manifest?.snapshotTimes ?? []) {
+      committed.add(timestamp);
     }
     return dayFiles(day, options, overview, committed, { tornBytes, uncommittedRows, legacyFiles: legacy });
   } catch (error) {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
-import { compactionStateOf, readManifest } from '../../src/history/compaction-manifest.ts';
+import { compactionStateOf, readManifest, writeManifest } from '../../src/history/compaction-manifest.ts';
 import { type ContractRecord, createCsvHistory, type OverviewRecord } from '../../src/history/csv-history.ts';
 import {
   CompactionConflictError,
@@ -254,6 +254,54 @@ describe('day compaction', () => {
       [...expected.contracts, ...lateRows.contracts].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()),
     );
     expect(await history.overviewDay('NIFTY', DAY)).toEqual([...expected.overview, ...lateRows.overview]);
+  });
+  it('refuses a snapshot re-delivered to a compacted day, and drops one an older manifest let through', async () => {
+    const dir = dayDir(dataDir);
+    const before = {
+      contracts: await history.allContractsDay('NIFTY', DAY),
+      overview: await history.overviewDay('NIFTY', DAY),
+    };
+    const manifest = (await readManifest(dir))!;
+    expect(manifest.snapshotTimes).toEqual(
+      [...new Set(before.overview.map((r) => r.timestamp.getTime()))].map((ms) => new Date(ms).toISOString()),
+    );
+    const again = snapshots[7]!;
+    let files = await openCsvDay(dir, DAY);
+    expect(files.has(again.observedAt.toISOString())).toBe(true);
+    expect(await files.append(renderSnapshot(again))).toEqual({ written: false, reason: 'duplicate' });
+    await files.close();
+
+    // A manifest written before snapshot times were recorded: the sink cannot tell, the readers can.
+    const { snapshotTimes: _dropped, ...older } = manifest;
+    await writeManifest(dir, older);
+    files = await openCsvDay(dir, DAY);
+    expect(await files.append(renderSnapshot(again))).toEqual({ written: true });
+    await files.close();
+    const stored = createStoredHistory({ dataDir, engine });
+    const symbol = before.contracts.find((r) => r.timestamp.getTime() === again.observedAt.getTime())!.tradingsymbol;
+    const oneContract = before.contracts
+      .filter((r) => r.tradingsymbol === symbol)
+      .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+    try {
+      expect(await stored.isCompacted('NIFTY', DAY)).toBe(true);
+      expect(await stored.allContractsDay('NIFTY', DAY)).toEqual(before.contracts);
+      expect((await stored.contractsDay('NIFTY', DAY, [{ tradingsymbol: symbol }])).get(`s:${symbol}`)).toEqual(
+        oneContract,
+      );
+      expect((await stored.contractsDays('NIFTY', [DAY], [{ tradingsymbol: symbol }])).get(`s:${symbol}`)).toEqual(
+        oneContract,
+      );
+      expect(await stored.overviewDay('NIFTY', DAY)).toEqual(before.overview);
+    } finally {
+      await stored.close();
+    }
+
+    // The next compaction merges the reopened day without the duplicate, and records the times again.
+    const merged = await compactDay({ dataDir, index: 'NIFTY', day: DAY, isClosed: closed, engine, now: NOW });
+    expect(merged.status).toBe('merged');
+    expect(await history.allContractsDay('NIFTY', DAY)).toEqual(before.contracts);
+    expect(await history.overviewDay('NIFTY', DAY)).toEqual(before.overview);
+    expect((await readManifest(dir))!.snapshotTimes).toEqual(manifest.snapshotTimes);
   });
 });
 
