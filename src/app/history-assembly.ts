@@ -4,6 +4,7 @@ import type { MarketStatus } from '../domain/calendar/exchange-calendar.ts';
 import { INDEX_SPECS } from '../domain/indices.ts';
 import type { MarketClock } from '../domain/market-clock.ts';
 import { createDayCompactor } from '../history/day-compactor.ts';
+import { createOverviewWarmer, type OverviewWarmer, warmOverview } from '../history/overview-warmer.ts';
 import type { ParquetEngine } from '../history/parquet-engine.ts';
 import { createProfileStore, type ProfileStore } from '../history/profile-store.ts';
 import { createProfileUpdater, type ProfileUpdater } from '../history/profile-updater.ts';
@@ -11,15 +12,14 @@ import { createRetentionSweeper, type RetentionSweeper } from '../history/retent
 import type { StoredHistory } from '../history/stored-history.ts';
 import type { AppCore } from './app-core.ts';
 
-/** The days of overview series decoded ahead of the first read: the month an overview chart shows. */
-const WARM_OVERVIEW_DAYS = 30;
-
 export interface HistoryAssembly {
   /** Served to queries wherever the store is readable (an API replica reads the collector's). */
   readonly profiles: ProfileStore | null;
   /** Only in the process that writes the store: profiles folded at each close, old days swept. */
   readonly updater: ProfileUpdater | null;
   readonly retention: RetentionSweeper | null;
+  /** Where the store is read but not written (an API replica): the start-up warm of recent overview days. */
+  readonly warmer: OverviewWarmer | null;
   onMarketStatus(status: MarketStatus): void;
 }
 
@@ -63,14 +63,7 @@ export function createHistoryAssembly(
               return;
             }
             // The month a chart opens on is decoded now, not by the first user to ask for it.
-            const startedMs = performance.now();
-            const warmed = await history.warmOverviewSeries(index, WARM_OVERVIEW_DAYS);
-            if (warmed.length > 0) {
-              logger.info(
-                { index, days: warmed.length, ms: Math.round(performance.now() - startedMs) },
-                'overview series warmed',
-              );
-            }
+            await warmOverview(history, index, logger);
           },
         });
   const retention =
@@ -84,10 +77,13 @@ export function createHistoryAssembly(
           logger,
           registry: options.registry,
         });
+  const warmer =
+    history === null || updater !== null ? null : createOverviewWarmer({ history, indices: config.indices, logger });
   return {
     profiles,
     updater,
     retention,
+    warmer,
     onMarketStatus: (status) => updater?.onMarketStatus(status),
   };
 }

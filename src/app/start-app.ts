@@ -224,7 +224,11 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       watcher.stop();
       market.statuses.close();
     });
-    const { updater, retention } = stored;
+    const { updater, retention, warmer } = stored;
+    if (warmer !== null) {
+      warmer.start();
+      life.started('overview warm', () => warmer.stop());
+    }
     if (updater !== null) {
       // In the background: a large store's first build must not hold start-up.
       updater.start();

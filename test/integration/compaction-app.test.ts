@@ -8,6 +8,7 @@ import type { IndexSnapshot } from '../../src/domain/snapshot.ts';
 import { createCsvSink } from '../../src/sinks/csv-sink.ts';
 import { lockDataDir } from '../../src/sinks/data-dir-lock.ts';
 import { TEST_RUN_VARIABLE } from '../helpers/leftovers.ts';
+import { startRedis } from '../helpers/redis-server.ts';
 import { runToEnd } from '../helpers/run-to-end.ts';
 import { createTestMarket, testSettings } from '../helpers/simulated-snapshots.ts';
 import { postGraphQL, startTestApp, TEST_APP_START } from '../helpers/test-app.ts';
@@ -109,6 +110,35 @@ describe('compaction of closed days in the running server', () => {
       const todayDirs = readdirSync(join(dataDir, 'csv', 'NIFTY')).filter((d) => !days.has(d));
       expect(todayDirs.every((d) => !existsSync(join(dataDir, 'csv', 'NIFTY', d, 'compacted.json')))).toBe(true);
       expect(await readHistory(after.httpUrl)).toEqual(fromCsv);
+
+      // An API replica reading this store warms the same days at its own start.
+      const redis = await startRedis();
+      onTestFinished(() => redis.stop());
+      const replica = await startTestApp({
+        G6_ROLE: 'api',
+        G6_REDIS_URL: redis.url,
+        G6_DATA_DIR: dataDir,
+        G6_INDICES: 'NIFTY',
+      });
+      try {
+        expect(await replica.waitForLog((l) => l.msg === 'overview series warmed')).toMatchObject({
+          index: 'NIFTY',
+          days: 2,
+        });
+        const from = new Date(dayStarts[0]!).toISOString();
+        const to = new Date(dayStarts[1]! + 30 * 30_000).toISOString();
+        const served = await postGraphQL(
+          replica.httpUrl,
+          `query($from: DateTime!, $to: DateTime!) {
+            history(index: NIFTY, from: $from, to: $to, first: 1000) { totalCount edges { node { timestamp expiry spot atmIv pcrOi expiryTags spotOpen } } }
+          }`,
+          { from, to },
+        );
+        expect(served.errors).toBeUndefined();
+        expect(served.data!.history).toEqual(fromCsv.history);
+      } finally {
+        await replica.app.stop();
+      }
     } finally {
       await after.app.stop();
     }
