@@ -9,6 +9,7 @@ import type { ExpiryTag } from '../domain/expiry-tags.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import { type ContractRecord, OPTIONS_FIELDS, OVERVIEW_FIELDS, type OverviewRecord } from '../domain/stored-fields.ts';
 import { parseCsvLine } from '../sinks/csv-format.ts';
+import { createBoundedCache, DEFAULT_MAX_CACHED_ROWS } from './bounded-cache.ts';
 import { readStoredRecord } from './stored-record.ts';
 
 export type { ContractRecord, OverviewRecord };
@@ -156,7 +157,9 @@ export type FileSelection = (dayDir: string, names: readonly string[]) => Promis
 
 export function createCsvHistory(options: {
   readonly dataDir: string;
+  /** Days of overview rows kept decoded (default 400), and the rows they may hold together. */
   readonly maxCachedDays?: number;
+  readonly maxCachedRows?: number;
   /** Every CSV file by default. */
   readonly selectFiles?: FileSelection;
 }): CsvHistory {
@@ -167,17 +170,12 @@ export function createCsvHistory(options: {
     kind: 'options' | 'overview',
     keep?: (header: readonly string[]) => (line: string) => boolean,
   ) => rowsOfDay(dir, kind, keep, select);
-  const maxCachedDays = options.maxCachedDays ?? 400;
-  const cache = new Map<string, CachedDay>();
+  const cache = createBoundedCache<CachedDay>({
+    maxEntries: options.maxCachedDays ?? 400,
+    maxRows: options.maxCachedRows ?? DEFAULT_MAX_CACHED_ROWS,
+    rowsOf: (day) => day.rows.length,
+  });
   const closes = new Map<string, number | null>();
-
-  const remember = (key: string, day: CachedDay) => {
-    cache.delete(key);
-    cache.set(key, day);
-    while (cache.size > maxCachedDays) {
-      cache.delete(cache.keys().next().value as string);
-    }
-  };
 
   async function readOverviewFile(
     path: string,
@@ -262,7 +260,7 @@ export function createCsvHistory(options: {
           seen.add(id);
           return true;
         });
-      remember(key, { signature, plainSize, rows });
+      cache.set(key, { signature, plainSize, rows });
       return rows;
     },
 

@@ -12,6 +12,7 @@ import type { ExpiryTag } from '../domain/expiry-tags.ts';
 import type { IndexSymbol } from '../domain/indices.ts';
 import { toIstCompactDate } from '../domain/ist-time.ts';
 import type { ContractRecord, OverviewRecord } from '../domain/stored-fields.ts';
+import { createBoundedCache, DEFAULT_MAX_CACHED_ROWS } from './bounded-cache.ts';
 import { type CompactionManifest, MANIFEST_FILE, readManifest } from './compaction-manifest.ts';
 import type { ContractKey, OffsetSelection } from './csv-history.ts';
 import { contractKeyId } from './csv-history.ts';
@@ -82,6 +83,8 @@ export interface ParquetHistoryOptions {
   readonly dataDir: string;
   /** Overview days kept decoded for `overviewDay` (default 400, as the CSV history keeps). */
   readonly maxCachedDays?: number;
+  /** Rows those days may hold together (default `DEFAULT_MAX_CACHED_ROWS`). */
+  readonly maxCachedRows?: number;
   /**
    * Rows of the per-day series `overviewDays` keeps decoded with every field (default 120,000, about
    * 160 days of a 30 s front-expiry series and ≈ 80 MB): decoding is most of an all-fields read.
@@ -126,40 +129,24 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
   const root = join(options.dataDir, 'csv');
   const engine = options.engine ?? createParquetEngine(options.engineOptions);
   const manifests = new Map<string, { readonly signature: string; readonly manifest: CompactionManifest | null }>();
-  const maxCachedDays = options.maxCachedDays ?? 400;
-  const overviewCache = new Map<
-    string,
-    { readonly manifest: CompactionManifest; readonly rows: readonly OverviewRecord[] }
-  >();
-
+  type Cached = { readonly manifest: CompactionManifest; readonly rows: readonly OverviewRecord[] };
+  const rowsOf = (entry: Cached) => entry.rows.length;
+  // Each day's overview rows (every expiry, every field), valid while the day's manifest is the one
+  // read with them.
+  const overviewCache = createBoundedCache<Cached>({
+    maxEntries: options.maxCachedDays ?? 400,
+    maxRows: options.maxCachedRows ?? DEFAULT_MAX_CACHED_ROWS,
+    rowsOf,
+  });
   // A day's series (its overview rows under one expiry filter, whole day, every field) by
-  // `index/day/series`, least recently used first; valid while the day's manifest is the one read with it.
-  const maxSeriesRows = options.maxCachedSeriesRows ?? 120_000;
-  const seriesCache = new Map<
-    string,
-    { readonly manifest: CompactionManifest; readonly rows: readonly OverviewRecord[] }
-  >();
-  let seriesRows = 0;
-
-  function cacheSeries(key: string, manifest: CompactionManifest, rows: readonly OverviewRecord[]): void {
-    const old = seriesCache.get(key);
-    if (old !== undefined) {
-      seriesCache.delete(key);
-      seriesRows -= old.rows.length;
-    }
-    if (rows.length > maxSeriesRows) {
-      return;
-    }
+  // `index/day/series`.
+  const seriesCache = createBoundedCache<Cached>({
+    maxEntries: Number.POSITIVE_INFINITY,
+    maxRows: options.maxCachedSeriesRows ?? 120_000,
+    rowsOf,
+  });
+  const cacheSeries = (key: string, manifest: CompactionManifest, rows: readonly OverviewRecord[]) =>
     seriesCache.set(key, { manifest, rows });
-    seriesRows += rows.length;
-    for (const [oldest, entry] of seriesCache) {
-      if (seriesRows <= maxSeriesRows) {
-        break;
-      }
-      seriesCache.delete(oldest);
-      seriesRows -= entry.rows.length;
-    }
-  }
 
   async function manifestOf(index: IndexSymbol, day: string): Promise<CompactionManifest | null> {
     const dir = join(root, index, day);
@@ -319,15 +306,10 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
       const key = `${index}/${day}`;
       const cached = overviewCache.get(key);
       if (cached?.manifest === manifest) {
-        overviewCache.delete(key);
-        overviewCache.set(key, cached);
         return cached.rows;
       }
       const rows = await select<OverviewRecord>(index, [day], 'overview', () => `ORDER BY ${ORDER.overview}`);
       overviewCache.set(key, { manifest, rows });
-      while (overviewCache.size > maxCachedDays) {
-        overviewCache.delete(overviewCache.keys().next().value as string);
-      }
       return rows;
     },
     async overviewDays<K extends OverviewKey>(
@@ -354,8 +336,6 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
         const key = `${index}/${day}/${series}`;
         const hit = seriesCache.get(key);
         if (hit?.manifest === manifest) {
-          seriesCache.delete(key);
-          seriesCache.set(key, hit);
           byDay.set(day, { rows: hit.rows, full: true });
         } else {
           missing.push({ day, manifest });
@@ -455,7 +435,6 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
       manifests.clear();
       overviewCache.clear();
       seriesCache.clear();
-      seriesRows = 0;
       if (options.engine === undefined) {
         await engine.close();
       }

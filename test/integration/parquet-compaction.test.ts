@@ -480,13 +480,18 @@ describe('crash safety', () => {
 
 describe('multi-day reads', () => {
   let dataDir: string;
+  /** The same two days, left as CSV. */
+  let csvCopy: string;
   let days: DayRows[];
   let history: ParquetHistory;
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    await buildDay(dataDir, DAY, 0);
-    await buildDay(dataDir, NEXT_DAY, 1);
+    csvCopy = tempDataDir();
+    for (const dir of [dataDir, csvCopy]) {
+      await buildDay(dir, DAY, 0);
+      await buildDay(dir, NEXT_DAY, 1);
+    }
     days = [await csvRows(dataDir, DAY), await csvRows(dataDir, NEXT_DAY)];
     for (const day of [DAY, NEXT_DAY]) {
       await compactDay({ dataDir, index: 'NIFTY', day, isClosed: closed, engine, now: NOW });
@@ -618,6 +623,27 @@ describe('multi-day reads', () => {
     const first = await history.overviewDay('NIFTY', NEXT_DAY);
     expect(first).toEqual(days[1]!.overview);
     expect(await history.overviewDay('NIFTY', NEXT_DAY)).toBe(first);
+  });
+
+  it('keeps no more decoded overview rows than its bound, the least recently read day going first', async () => {
+    const rowsOfDay = days[0]!.overview.length;
+    expect(days[1]!.overview.length).toBe(rowsOfDay);
+    const bounded = createParquetHistory({ dataDir, engine, maxCachedRows: rowsOfDay + 1 });
+    const csvBounded = createCsvHistory({ dataDir: csvCopy, maxCachedRows: rowsOfDay + 1 });
+    try {
+      for (const reader of [bounded, csvBounded]) {
+        const first = await reader.overviewDay('NIFTY', DAY);
+        expect(await reader.overviewDay('NIFTY', DAY)).toBe(first);
+        const second = await reader.overviewDay('NIFTY', NEXT_DAY);
+        expect(await reader.overviewDay('NIFTY', NEXT_DAY)).toBe(second);
+        // Both days do not fit: the first was evicted, and is read (equal, not the same rows) again.
+        const again = await reader.overviewDay('NIFTY', DAY);
+        expect(again).toEqual(first);
+        expect(again).not.toBe(first);
+      }
+    } finally {
+      await bounded.close();
+    }
   });
 
   it('finds nothing to compact in a day that was never stored', async () => {
