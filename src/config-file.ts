@@ -1,11 +1,12 @@
+import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { EXPIRY_TAGS, type ExpiryTag } from './domain/expiry-tags.ts';
 import { INDEX_SYMBOLS, type IndexSymbol } from './domain/indices.ts';
 
 /**
  * The collection file named by G6_CONFIG_FILE (README "Configuration file"): per-index collection
- * settings over shared defaults. JSON only: the schema below is also written out as
- * g6.config.schema.json, which editors use to check and complete the file as it is typed.
+ * settings over shared defaults, as JSON or YAML (1.2, so `yes` stays a string). The schema below is
+ * also written out as g6.config.schema.json, which editors use to check and complete either as it is typed.
  */
 
 /** Bounds shared with G6_STRIKES_AROUND_ATM and G6_COLLECTION_INTERVAL. */
@@ -151,16 +152,29 @@ export function printConfigFileJsonSchema(): string {
   return `${JSON.stringify(configFileJsonSchema(), null, 2)}\n`;
 }
 
+export type ConfigFileFormat = 'json' | 'yaml';
+
+/** YAML for a `.yaml`/`.yml` path, else JSON. */
+export const configFileFormatOf = (path: string): ConfigFileFormat => (/\.ya?ml$/i.test(path) ? 'yaml' : 'json');
+
 /**
- * Parses and validates the file's text. Every problem is reported with its JSON path
+ * Parses and validates the file's text. Every problem is reported with its path
  * (`indices.NIFTY.expiries[1]`), the value found where it is short, and what is allowed there.
  */
-export function parseConfigFile(text: string): ConfigFileResult {
+export function parseConfigFile(text: string, format: ConfigFileFormat = 'json'): ConfigFileResult {
   let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, errors: [`not valid JSON: ${describeJsonError(text, (error as Error).message)}`] };
+  if (format === 'yaml') {
+    const read = readYaml(text);
+    if (!read.ok) {
+      return { ok: false, errors: [`not valid YAML: ${read.error}`] };
+    }
+    root = read.value;
+  } else {
+    try {
+      root = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, errors: [`not valid JSON: ${describeJsonError(text, (error as Error).message)}`] };
+    }
   }
   const parsed = CONFIG_FILE_SCHEMA.safeParse(root);
   if (parsed.success) {
@@ -169,6 +183,27 @@ export function parseConfigFile(text: string): ConfigFileResult {
   return { ok: false, errors: parsed.error.issues.flatMap((issue) => describeIssue(issue, root)) };
 }
 
+/** One YAML 1.2 document, duplicate keys refused; an error carries its line and column. */
+function readYaml(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  const document = parseDocument(text, { version: '1.2', uniqueKeys: true, prettyErrors: false });
+  const first = document.errors[0];
+  if (first !== undefined) {
+    const message = first.code === 'MULTIPLE_DOCS' ? 'the file holds more than one YAML document' : first.message;
+    return { ok: false, error: `${message} (${lineAndColumn(text, first.pos[0])})` };
+  }
+  try {
+    // An empty file is an empty configuration, as `{}` is.
+    return { ok: true, value: document.toJS({ maxAliasCount: 100 }) ?? {} };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
+
+const lineAndColumn = (text: string, offset: number) => {
+  const before = text.slice(0, offset);
+  return `line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')}`;
+};
+
 /** `at position 42` becomes a line and column an editor can go to. */
 function describeJsonError(text: string, message: string): string {
   const flat = message.replace(/\s+/g, ' ');
@@ -176,10 +211,7 @@ function describeJsonError(text: string, message: string): string {
   if (match === null) {
     return flat;
   }
-  const before = text.slice(0, Number(match[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `${flat.replace(match[0], '')} (line ${line}, column ${column})`;
+  return `${flat.replace(match[0], '')} (${lineAndColumn(text, Number(match[1]))})`;
 }
 
 type Path = readonly PropertyKey[];

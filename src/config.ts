@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import {
   type ConfigFile,
+  configFileFormatOf,
   INTERVAL_SECONDS_MAX,
   INTERVAL_SECONDS_MIN,
   type IndexCollectionSettings,
@@ -769,18 +770,12 @@ function readConfigFile(
   readTextFile: (path: string) => string,
 ): { ok: true; value: ConfigFile } | { ok: false; errors: string[] } {
   const where = `G6_CONFIG_FILE=${JSON.stringify(path)}`;
-  if (/\.ya?ml$/i.test(path)) {
-    return {
-      ok: false,
-      errors: [`${where}: YAML is not read; write the file as JSON (see g6.config.example.json)`],
-    };
-  }
   let text: string;
   try {
     text = readTextFile(path);
   } catch (error) {
     return { ok: false, errors: [`${where}: cannot read it (${(error as Error).message})`] };
   }
-  const parsed = parseConfigFile(text);
+  const parsed = parseConfigFile(text, configFileFormatOf(path));
   return parsed.ok ? parsed : { ok: false, errors: parsed.errors.map((problem) => `${where}: ${problem}`) };
 }

@@ -246,13 +246,53 @@ describe('loadConfig with G6_CONFIG_FILE', () => {
     expect([mock.collection.get('NIFTY')?.intervalMs, mock.collection.get('SENSEX')?.intervalMs]).toEqual([7000, 2000]);
   });
 
-  it('fails fast naming G6_CONFIG_FILE and the path: missing, unreadable as YAML, bad JSON, bad values', () => {
+  it('reads a YAML file (by its extension) as it reads the same settings in JSON', () => {
+    const yaml = [
+      '# per-index collection',
+      'defaults: { strikesAroundAtm: 6 }',
+      'indices:',
+      '  NIFTY:',
+      '    expiries: [THIS_WEEK, NEXT_MONTH]  # the weekly and the far monthly',
+      '    intervalSeconds: 5',
+      '  SENSEX:',
+      '    enabled: false',
+      '',
+    ].join('\n');
+    const json = {
+      defaults: { strikesAroundAtm: 6 },
+      indices: { NIFTY: { expiries: ['THIS_WEEK', 'NEXT_MONTH'], intervalSeconds: 5 }, SENSEX: { enabled: false } },
+    };
+    const fromYaml = configOf(load({ G6_CONFIG_FILE: 'conf/g6.YML' }, { 'conf/g6.YML': yaml }));
+    const fromJson = configOf(load({ G6_CONFIG_FILE: 'g6.config.json' }, { 'g6.config.json': json }));
+    expect(fromYaml.indices).toEqual(fromJson.indices);
+    expect(fromYaml.indices).not.toContain('SENSEX');
+    expect([...fromYaml.collection]).toEqual([...fromJson.collection]);
+    expect(fromYaml.collection.get('NIFTY')).toEqual({
+      strikesBelowAtm: 6,
+      strikesAboveAtm: 6,
+      expiries: ['THIS_WEEK', 'NEXT_MONTH'],
+      intervalMs: 5000,
+    });
+  });
+
+  it('fails fast naming G6_CONFIG_FILE and the path: missing, bad YAML, bad JSON, bad values', () => {
     expect(invalid(load({ G6_CONFIG_FILE: 'nope.json' }))).toEqual([
       `G6_CONFIG_FILE="nope.json": cannot read it (ENOENT: no such file or directory, open 'nope.json')`,
     ]);
-    expect(invalid(load({ G6_CONFIG_FILE: 'g6.config.yaml' }, { 'g6.config.yaml': 'indices: {}' }))).toEqual([
-      'G6_CONFIG_FILE="g6.config.yaml": YAML is not read; write the file as JSON (see g6.config.example.json)',
+    expect(
+      invalid(load({ G6_CONFIG_FILE: 'g6.config.yaml' }, { 'g6.config.yaml': 'indices:\n  NIFTY: {}\n  NIFTY: {}\n' })),
+    ).toEqual(['G6_CONFIG_FILE="g6.config.yaml": not valid YAML: Map keys must be unique (line 3, column 3)']);
+    expect(
+      invalid(load({ G6_CONFIG_FILE: 'g6.config.yml' }, { 'g6.config.yml': 'indices: {}\n---\nindices: {}\n' })),
+    ).toEqual([
+      'G6_CONFIG_FILE="g6.config.yml": not valid YAML: the file holds more than one YAML document (line 2, column 1)',
     ]);
+    // YAML 1.2: `yes` is a string, so a YAML 1.1 habit is an error, not a silent true.
+    expect(
+      invalid(
+        load({ G6_CONFIG_FILE: 'g6.config.yaml' }, { 'g6.config.yaml': 'indices:\n  NIFTY:\n    enabled: yes\n' }),
+      ),
+    ).toEqual(['G6_CONFIG_FILE="g6.config.yaml": indices.NIFTY.enabled="yes": expected true or false']);
     expect(invalid(load({ G6_CONFIG_FILE: 'f.json' }, { 'f.json': '{"indices": {' }))).toEqual([
       `G6_CONFIG_FILE="f.json": not valid JSON: Expected property name or '}' in JSON (line 1, column 14)`,
     ]);

@@ -52,3 +52,19 @@ describe('g6.config.example.json', () => {
     });
   });
 });
+
+describe('g6.config.example.yaml', () => {
+  it('holds the JSON example’s settings, comments aside', () => {
+    const yaml = parseConfigFile(rootFile('g6.config.example.yaml'), 'yaml');
+    const json = parseConfigFile(rootFile('g6.config.example.json'));
+    if (!yaml.ok || !json.ok) {
+      throw new Error([yaml, json].flatMap((r) => (r.ok ? [] : r.errors)).join('\n'));
+    }
+    // The YAML names the schema in its editor comment instead of a `$schema` key.
+    expect(rootFile('g6.config.example.yaml')).toMatch(
+      /^# yaml-language-server: \$schema=\.\/g6\.config\.schema\.json$/m,
+    );
+    const { $schema: _schema, ...settings } = json.value;
+    expect(yaml.value).toEqual(settings);
+  });
+});
