@@ -17,7 +17,7 @@ import { type CompactionManifest, MANIFEST_FILE, readManifest } from './compacti
 import type { ContractKey, OffsetSelection } from './csv-history.ts';
 import { contractKeyId } from './csv-history.ts';
 import { createParquetEngine, type ParquetEngine, type ParquetEngineOptions } from './parquet-engine.ts';
-import { queryRecords, recordReader } from './parquet-records.ts';
+import { queryRecords, recordProjector, recordReader } from './parquet-records.ts';
 import { PARQUET_COLUMNS, type ParquetColumn, type StoredTable, sqlIdent, sqlString } from './parquet-schema.ts';
 
 /** Which overview rows `overviewDays` keeps (all of them by default). */
@@ -365,7 +365,7 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
       }
       const fromMs = filter.fromMs ?? Number.NEGATIVE_INFINITY;
       const toMs = filter.toMs ?? Number.POSITIVE_INFINITY;
-      const keys = columns.map((c) => c.key);
+      const project = recordProjector(columns.map((c) => c.key));
       const out: Row[] = [];
       for (const { rows, full } of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r)) {
         for (const row of rows) {
@@ -376,11 +376,7 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
           if (wanted === null || !full) {
             out.push(row);
           } else {
-            const picked: Record<string, unknown> = {};
-            for (const key of keys) {
-              picked[key] = (row as Record<string, unknown>)[key];
-            }
-            out.push(picked as Row);
+            out.push(project(row) as Row);
           }
         }
       }

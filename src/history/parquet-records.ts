@@ -94,6 +94,25 @@ function compile(columns: readonly ParquetColumn[]): Assemble {
   return new Function('n', 't', 'r', 'h', `${lines.join('\n')}\nreturn { ${properties.join(', ')} };`) as Assemble;
 }
 
+type Projector = (record: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+const projectors = new Map<string, Projector>();
+
+/**
+ * A function copying `keys` of a record into a new object of one fixed shape: a projection of kept
+ * records (a chart's four fields of a month) built key by key cost more than the month's whole rows.
+ * Keys are the field table's, JSON-quoted into the source.
+ */
+export function recordProjector(keys: readonly string[]): Projector {
+  const signature = keys.join(',');
+  let project = projectors.get(signature);
+  if (project === undefined) {
+    const properties = keys.map((key) => `${JSON.stringify(key)}: r[${JSON.stringify(key)}]`);
+    project = new Function('r', `return { ${properties.join(', ')} };`) as Projector;
+    projectors.set(signature, project);
+  }
+  return project;
+}
+
 /** By column list (a table's, or a projection of it). */
 const assemblers = new Map<string, Assemble>();
 
