@@ -86,8 +86,9 @@ export interface ParquetHistoryOptions {
   /** Rows those days may hold together (default `DEFAULT_MAX_CACHED_ROWS`). */
   readonly maxCachedRows?: number;
   /**
-   * Rows of the per-day series `overviewDays` keeps decoded with every field (default 120,000, about
-   * 160 days of a 30 s front-expiry series and ≈ 80 MB): decoding is most of an all-fields read.
+   * Rows of the per-day series `overviewDays` keeps decoded with every field (default 250,000, ≈ 170 MB):
+   * the start-up warm of 30 days for five indices, one of them at 15 s, is 135,000 rows, and decoding is
+   * most of an all-fields read.
    */
   readonly maxCachedSeriesRows?: number;
   /** A shared DuckDB (the compactor's, say); without one the reader opens its own on first use. */
@@ -142,7 +143,7 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
   // `index/day/series`.
   const seriesCache = createBoundedCache<Cached>({
     maxEntries: Number.POSITIVE_INFINITY,
-    maxRows: options.maxCachedSeriesRows ?? 120_000,
+    maxRows: options.maxCachedSeriesRows ?? 250_000,
     rowsOf,
   });
   const cacheSeries = (key: string, manifest: CompactionManifest, rows: readonly OverviewRecord[]) =>
