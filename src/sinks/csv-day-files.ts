@@ -86,6 +86,42 @@ async function readOverviewKeys(path: string, gzip: boolean): Promise<Array<{ ti
 }
 
 export async function openCsvDay(dayDir: string, day: string): Promise<CsvDayFiles> {
+  // A compacted day reopened by a late snapshot: the snapshots its Parquet files hold are stored too.
+  // (An unreadable manifest is the readers' error to report; the snapshot is still stored.)
+  const manifest = await readManifest(dayDir).catch(() => null);
+  const stored: ReadonlySet<string> = new Set(manifest?.snapshotTimes ?? []);
+  if (manifest !== null && !existsSync(join(dayDir, OPTIONS_FILE)) && !existsSync(join(dayDir, OVERVIEW_FILE))) {
+    // No CSV files until a snapshot is written: empty ones would reopen the day for readers and compaction.
+    return deferredDayFiles(day, stored, () => openDayFiles(dayDir, day, stored));
+  }
+  return openDayFiles(dayDir, day, stored);
+}
+
+const NOTHING_RECOVERED: DayRecovery = { tornBytes: 0, uncommittedRows: 0, legacyFiles: [] };
+
+/** A compacted day's files, created by the first snapshot its Parquet files do not hold. */
+function deferredDayFiles(day: string, stored: ReadonlySet<string>, open: () => Promise<CsvDayFiles>): CsvDayFiles {
+  let files: CsvDayFiles | null = null;
+  return {
+    day,
+    recovery: NOTHING_RECOVERED,
+    has: (timestamp) => (files === null ? stored.has(timestamp) : files.has(timestamp)),
+    async append(rendered) {
+      if (files === null) {
+        if (stored.has(rendered.timestamp)) {
+          return { written: false, reason: 'duplicate' };
+        }
+        files = await open();
+      }
+      return files.append(rendered);
+    },
+    async close() {
+      await files?.close();
+    },
+  };
+}
+
+async function openDayFiles(dayDir: string, day: string, stored: ReadonlySet<string>): Promise<CsvDayFiles> {
   await mkdir(dayDir, { recursive: true });
   const legacy: string[] = [];
   const options = await openWithHeader(join(dayDir, OPTIONS_FILE), OPTIONS_HEADER, legacy);
@@ -111,10 +147,7 @@ export async function openCsvDay(dayDir: string, day: string): Promise<CsvDayFil
         committed.add(key.timestamp);
       }
     }
-    // A compacted day reopened by a late snapshot: the snapshots its Parquet files hold are stored too.
-    // (An unreadable manifest is the readers' error to report; the snapshot is still stored.)
-    const manifest = await readManifest(dayDir).catch(() => null);
-    for (const timestamp of manifest?.snapshotTimes ?? []) {
+    for (const timestamp of stored) {
       committed.add(timestamp);
     }
     return dayFiles(day, options, overview, committed, { tornBytes, uncommittedRows, legacyFiles: legacy });

@@ -265,11 +265,28 @@ describe('day compaction', () => {
     expect(manifest.snapshotTimes).toEqual(
       [...new Set(before.overview.map((r) => r.timestamp.getTime()))].map((ms) => new Date(ms).toISOString()),
     );
-    const again = snapshots[7]!;
+    // The same instant again, with other prices: the stored copy is the one that counts.
+    const kept = snapshots[7]!;
+    const again: IndexSnapshot = {
+      ...kept,
+      chains: kept.chains.map((chain) => ({
+        ...chain,
+        strikes: chain.strikes.map((row) => ({
+          ...row,
+          call:
+            row.call === null
+              ? null
+              : { ...row.call, quote: { ...row.call.quote, lastPrice: (row.call.quote.lastPrice ?? 0) + 7 } },
+        })),
+      })),
+    };
     let files = await openCsvDay(dir, DAY);
-    expect(files.has(again.observedAt.toISOString())).toBe(true);
+    expect(files.has(kept.observedAt.toISOString())).toBe(true);
     expect(await files.append(renderSnapshot(again))).toEqual({ written: false, reason: 'duplicate' });
     await files.close();
+    // Refused without creating files: the day stays read from Parquet alone.
+    expect(csvFilesIn(dir)).toEqual([]);
+    expect((await compactionStateOf(dir)).pending).toEqual([]);
 
     // A manifest written before snapshot times were recorded: the sink cannot tell, the readers can.
     const { snapshotTimes: _dropped, ...older } = manifest;
@@ -277,8 +294,11 @@ describe('day compaction', () => {
     files = await openCsvDay(dir, DAY);
     expect(await files.append(renderSnapshot(again))).toEqual({ written: true });
     await files.close();
+    expect((await compactionStateOf(dir)).pending.length).toBeGreaterThan(0);
     const stored = createStoredHistory({ dataDir, engine });
-    const symbol = before.contracts.find((r) => r.timestamp.getTime() === again.observedAt.getTime())!.tradingsymbol;
+    const symbol = before.contracts.find(
+      (r) => r.timestamp.getTime() === kept.observedAt.getTime() && r.right === 'CE',
+    )!.tradingsymbol;
     const oneContract = before.contracts
       .filter((r) => r.tradingsymbol === symbol)
       .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
