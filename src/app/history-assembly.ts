@@ -58,12 +58,20 @@ export function createHistoryAssembly(
           statusOf: (index) => clock.status(segmentOf(INDEX_SPECS[index]), now()),
           logger,
           prepare: async (index, shouldStop) => {
-            await compactor?.compactClosed(index, shouldStop);
-            if (shouldStop()) {
-              return;
+            let failure: unknown = null;
+            await compactor?.compactClosed(index, shouldStop).catch((error: unknown) => {
+              failure = error;
+            });
+            if (!shouldStop()) {
+              // The month a chart opens on is decoded now, not by the first user to ask for it (what a
+              // failed compaction left as CSV is read from CSV, and not warmed).
+              await warmOverview(history, index, logger).catch((error: unknown) => {
+                logger.warn({ index, err: error }, 'overview series not warmed');
+              });
             }
-            // The month a chart opens on is decoded now, not by the first user to ask for it.
-            await warmOverview(history, index, logger);
+            if (failure !== null) {
+              throw failure;
+            }
           },
         });
   const retention =

@@ -145,7 +145,12 @@ export function createStoredHistory(options: {
     if (rows.length === 0) {
       return [];
     }
-    const stored = new Set((await parquet.overviewDay(index, day)).map((r) => r.timestamp.getTime()));
+    const recorded = (await parquet.manifest(index, day))?.snapshotTimes;
+    const stored = new Set(
+      recorded === undefined
+        ? (await parquet.overviewDay(index, day)).map((r) => r.timestamp.getTime())
+        : recorded.map((iso) => Date.parse(iso)),
+    );
     return rows.filter((r) => !stored.has(r.timestamp.getTime()));
   }
 
@@ -274,9 +279,16 @@ export function createStoredHistory(options: {
       return rows.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.expiry.localeCompare(b.expiry));
     },
     async warmOverviewSeries(index, dayCount) {
+      // Newest first, and only as far back as needed: a store holds years of days. A day whose state
+      // cannot be read (a damaged manifest) is left to the reads, which report it.
       const days = await csv.days(index);
-      const states = await Promise.all(days.map((day) => compactedWithPending(index, day)));
-      const warm = days.filter((_, i) => states[i]!.compacted && !states[i]!.pending).slice(-dayCount);
+      const warm: string[] = [];
+      for (let i = days.length - 1; i >= 0 && warm.length < dayCount; i--) {
+        const state = await compactedWithPending(index, days[i]!).catch(() => null);
+        if (state?.compacted === true && !state.pending) {
+          warm.unshift(days[i]!);
+        }
+      }
       if (warm.length > 0) {
         await parquet.overviewDays(index, warm, { nearest: true });
       }

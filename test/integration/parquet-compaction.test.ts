@@ -2,6 +2,7 @@ import {
   appendFileSync,
   cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -322,6 +323,24 @@ describe('day compaction', () => {
     expect(await history.allContractsDay('NIFTY', DAY)).toEqual(before.contracts);
     expect(await history.overviewDay('NIFTY', DAY)).toEqual(before.overview);
     expect((await readManifest(dir))!.snapshotTimes).toEqual(manifest.snapshotTimes);
+
+    // A new late snapshot beside a manifest that lists its times: read with the Parquet rows, none dropped.
+    const later: IndexSnapshot = { ...again, observedAt: new Date(kept.observedAt.getTime() + 3_600_000) };
+    files = await openCsvDay(dir, DAY);
+    const rendered = renderSnapshot(later);
+    expect(await files.append(rendered)).toEqual({ written: true });
+    await files.close();
+    const withLate = createStoredHistory({ dataDir, engine });
+    try {
+      const rows = await withLate.allContractsDay('NIFTY', DAY);
+      const lateRows = rows.filter((r) => r.timestamp.getTime() === later.observedAt.getTime());
+      expect(lateRows).toHaveLength(rendered.optionsRows);
+      expect(rows.filter((r) => r.timestamp.getTime() !== later.observedAt.getTime())).toEqual(
+        [...before.contracts].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()),
+      );
+    } finally {
+      await withLate.close();
+    }
   });
 });
 
@@ -626,7 +645,15 @@ describe('multi-day reads', () => {
     };
     const stored = createStoredHistory({ dataDir, engine: counting });
     expect(await stored.warmOverviewSeries('NIFTY', 1)).toEqual([NEXT_DAY]);
-    expect(await stored.warmOverviewSeries('NIFTY', 30)).toEqual([DAY, NEXT_DAY]);
+    // An older day with a damaged manifest is passed over, not the end of the warm.
+    const damaged = dayDir(dataDir, '20260801');
+    mkdirSync(damaged, { recursive: true });
+    writeFileSync(join(damaged, 'compacted.json'), '{"version": 1');
+    try {
+      expect(await stored.warmOverviewSeries('NIFTY', 30)).toEqual([DAY, NEXT_DAY]);
+    } finally {
+      rmSync(damaged, { recursive: true, force: true });
+    }
     expect(queries).toBeGreaterThan(0);
     const before = queries;
     const all = days.flatMap((d) => d.overview);
