@@ -35,6 +35,8 @@ export interface CsvDayFiles {
 
 const OPTIONS_FILE = 'options.csv';
 const OVERVIEW_FILE = 'overview.csv';
+/** `overview.csv.gz` and `overview.legacy-N.csv(.gz)`. */
+const OTHER_OVERVIEW_FILE = /^overview(\.legacy-\d+\.csv(\.gz)?|\.csv\.gz)$/;
 
 /** `timestamp` and `expiry` of a stored row: the first and the third field (neither is ever quoted). */
 function keyOf(line: string, expiryField: number): { timestamp: string; expiry: string } {
@@ -42,28 +44,39 @@ function keyOf(line: string, expiryField: number): { timestamp: string; expiry: 
   return { timestamp: fields[0] ?? '', expiry: fields[expiryField] ?? '' };
 }
 
-async function openWithHeader(path: string, header: string, legacy: string[]): Promise<FileHandle> {
-  if (existsSync(path)) {
-    const handle = await open(path, 'r+');
+/** Whether the file at `path` exists and starts with a header other than `header`. */
+async function hasOtherHeader(path: string, header: string): Promise<boolean> {
+  if (!existsSync(path)) {
+    return false;
+  }
+  const handle = await open(path, 'r');
+  try {
     const head = Buffer.alloc(header.length);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    if (bytesRead === header.length && head.toString('latin1') === header) {
-      return handle;
-    }
+    return !(bytesRead === header.length && head.toString('latin1') === header);
+  } finally {
     await handle.close();
-    // Written by a build with other columns: keep it readable under its own header, start afresh.
-    const dir = join(path, '..');
-    const names = new Set(await readdir(dir));
-    let n = 1;
-    const stem = path.slice(path.lastIndexOf('/') + 1, -'.csv'.length);
-    while (names.has(`${stem}.legacy-${n}.csv`) || names.has(`${stem}.legacy-${n}.csv.gz`)) {
-      n += 1;
-    }
-    const aside = join(dir, `${stem}.legacy-${n}.csv`);
-    await rename(path, aside);
-    legacy.push(aside);
   }
-  await createFileAtomically(path, header);
+}
+
+/** Renames a file written by a build with other columns to the first free `<stem>.legacy-N.csv`. */
+async function setAside(path: string, legacy: string[]): Promise<void> {
+  const dir = join(path, '..');
+  const names = new Set(await readdir(dir));
+  let n = 1;
+  const stem = path.slice(path.lastIndexOf('/') + 1, -'.csv'.length);
+  while (names.has(`${stem}.legacy-${n}.csv`) || names.has(`${stem}.legacy-${n}.csv.gz`)) {
+    n += 1;
+  }
+  const aside = join(dir, `${stem}.legacy-${n}.csv`);
+  await rename(path, aside);
+  legacy.push(aside);
+}
+
+async function openWithHeader(path: string, header: string): Promise<FileHandle> {
+  if (!existsSync(path)) {
+    await createFileAtomically(path, header);
+  }
   return open(path, 'r+');
 }
 
@@ -124,10 +137,22 @@ function deferredDayFiles(day: string, stored: ReadonlySet<string>, open: () => 
 async function openDayFiles(dayDir: string, day: string, stored: ReadonlySet<string>): Promise<CsvDayFiles> {
   await mkdir(dayDir, { recursive: true });
   const legacy: string[] = [];
-  const options = await openWithHeader(join(dayDir, OPTIONS_FILE), OPTIONS_HEADER, legacy);
+  const optionsPath = join(dayDir, OPTIONS_FILE);
+  const overviewPath = join(dayDir, OVERVIEW_FILE);
+  // Written by a build with other columns: kept readable under its own header, and the two files are
+  // set aside together, since the overview rows are the commit record of the contract rows beside them
+  // (with the overview file alone set aside, every contract row would read as uncommitted and be cut).
+  if ((await hasOtherHeader(optionsPath, OPTIONS_HEADER)) || (await hasOtherHeader(overviewPath, OVERVIEW_HEADER))) {
+    for (const path of [optionsPath, overviewPath]) {
+      if (existsSync(path)) {
+        await setAside(path, legacy);
+      }
+    }
+  }
+  const options = await openWithHeader(optionsPath, OPTIONS_HEADER);
   let overview: FileHandle;
   try {
-    overview = await openWithHeader(join(dayDir, OVERVIEW_FILE), OVERVIEW_HEADER, legacy);
+    overview = await openWithHeader(overviewPath, OVERVIEW_HEADER);
   } catch (error) {
     await options.close();
     throw error;
@@ -141,9 +166,10 @@ async function openDayFiles(dayDir: string, day: string, stored: ReadonlySet<str
       committed.add(key.timestamp);
     }
     const uncommittedRows = await dropUncommitted(options, overview, committed);
-    // A day compressed earlier and reopened by a late snapshot keeps its older keys in the .gz.
-    if (existsSync(join(dayDir, `${OVERVIEW_FILE}.gz`))) {
-      for (const key of await readOverviewKeys(join(dayDir, `${OVERVIEW_FILE}.gz`), true)) {
+    // Snapshots stored in the day's other overview files: compressed earlier (a late snapshot reopened
+    // the day), or set aside by an upgrade that changed the columns.
+    for (const name of (await readdir(dayDir)).filter((n) => OTHER_OVERVIEW_FILE.test(n)).sort()) {
+      for (const key of await readOverviewKeys(join(dayDir, name), name.endsWith('.gz'))) {
         committed.add(key.timestamp);
       }
     }

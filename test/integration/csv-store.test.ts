@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createCsvHistory } from '../../src/history/csv-history.ts';
+import { parseCsvLine, toCsvLine } from '../../src/sinks/csv-format.ts';
 import { OPTIONS_HEADER, OVERVIEW_HEADER, renderSnapshot } from '../../src/sinks/csv-rows.ts';
 import { createCsvSink } from '../../src/sinks/csv-sink.ts';
 import { simulatedSnapshots } from '../helpers/simulated-snapshots.ts';
@@ -152,6 +154,37 @@ describe('CSV store', () => {
     await sink.close();
     expect(read(join(dayDir(dataDir), 'overview.legacy-1.csv'))).toContain('2026-08-18T05:00:00.000Z,1,NIFTY');
     expect(read(join(dayDir(dataDir), 'overview.csv')).startsWith(OVERVIEW_HEADER)).toBe(true);
+  });
+
+  it('keeps every row when only one file of the day was written with other columns, and refuses its snapshots again', async () => {
+    const dataDir = tempDataDir();
+    const [a, b, c] = simulatedSnapshots('NIFTY', 3);
+    let sink = createCsvSink({ dataDir });
+    await sink.write(a!);
+    await sink.write(b!);
+    await sink.close();
+    // An older build's overview file: one column fewer (the options file has today's columns).
+    const overviewPath = join(dayDir(dataDir), 'overview.csv');
+    const older = lines(overviewPath).map((line) => parseCsvLine(line).slice(0, -1));
+    writeFileSync(overviewPath, older.map((cells) => toCsvLine(cells)).join(''));
+    const before = await createCsvHistory({ dataDir }).allContractsDay('NIFTY', '20260818');
+    expect(before.length).toBe(renderSnapshot(a!).optionsRows + renderSnapshot(b!).optionsRows);
+
+    const duplicates: string[] = [];
+    sink = createCsvSink({ dataDir, events: { onDuplicate: () => duplicates.push('dup') } });
+    await sink.write(b!);
+    await sink.write(c!);
+    await sink.close();
+    expect(duplicates).toEqual(['dup']);
+    const history = createCsvHistory({ dataDir });
+    const after = await history.allContractsDay('NIFTY', '20260818');
+    expect(after.length).toBe(before.length + renderSnapshot(c!).optionsRows);
+    expect(after.filter((r) => r.timestamp.getTime() !== c!.observedAt.getTime())).toEqual(before);
+    expect((await history.overviewDay('NIFTY', '20260818')).map((r) => r.timestamp.toISOString())).toEqual(
+      [...new Set([a!, b!, c!].map((s) => s.observedAt.toISOString()))].flatMap((t) =>
+        Array.from({ length: renderSnapshot(a!).overviewRows }, () => t),
+      ),
+    );
   });
 
   it('compresses a day once the next one begins, and days left over at start-up', async () => {
