@@ -174,6 +174,7 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
   async function filesOf(index: IndexSymbol, days: readonly string[], table: StoredTable): Promise<FileSet | null> {
     const paths: string[] = [];
     const present = new Set<string>();
+    const layouts = new Set<string>();
     for (const day of days) {
       const manifest = await manifestOf(index, day);
       if (manifest === null) {
@@ -181,6 +182,7 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
       }
       const entry = manifest.tables[table];
       paths.push(join(root, index, day, entry.file));
+      layouts.add(entry.columns.map((c) => `${c.name}:${c.type}`).join(','));
       for (const column of entry.columns) {
         present.add(column.name);
       }
@@ -189,8 +191,10 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
       return null;
     }
     const list = paths.map(sqlString).join(', ');
-    // Days compacted by different builds may hold different columns: match them by name.
-    return { from: `read_parquet([${list}], union_by_name = true) AS p`, present };
+    // Days compacted by different builds may hold different columns: then they are matched by name. Only
+    // then, since union_by_name reads every file's schema before planning: 100 ms of a 20-day read.
+    const union = layouts.size > 1 ? ', union_by_name = true' : '';
+    return { from: `read_parquet([${list}]${union}) AS p`, present };
   }
 
   /**

@@ -666,6 +666,45 @@ describe('multi-day reads', () => {
     await stored.close();
   });
 
+  it('reads days compacted with different columns together, a column a day lacks as missing', async () => {
+    const mixed = tempDataDir();
+    cpSync(dataDir, mixed, { recursive: true });
+    const dir = dayDir(mixed, NEXT_DAY);
+    const manifest = (await readManifest(dir))!;
+    const dropped = { options: 'average_price', overview: 'spot_open' } as const;
+    await engine.withConnection(async (connection) => {
+      for (const table of ['options', 'overview'] as const) {
+        const file = join(dir, manifest.tables[table].file);
+        await connection.run(
+          `COPY (SELECT * EXCLUDE ("${dropped[table]}") FROM read_parquet('${file}')) TO '${file}.tmp' (FORMAT parquet)`,
+        );
+        renameSync(`${file}.tmp`, file);
+      }
+    });
+    const without = (table: 'options' | 'overview') => ({
+      ...manifest.tables[table],
+      columns: manifest.tables[table].columns.filter((c) => c.name !== dropped[table]),
+    });
+    await writeManifest(dir, { ...manifest, tables: { options: without('options'), overview: without('overview') } });
+    const reader = createParquetHistory({ dataDir: mixed, engine });
+    try {
+      const pick = days[1]!.contracts.find((r) => r.offset === 0 && r.right === 'PE')!;
+      const found = await reader.contractsDays('NIFTY', [DAY, NEXT_DAY], [{ tradingsymbol: pick.tradingsymbol }]);
+      const onNextDay = (r: { timestamp: Date }) => r.timestamp.toISOString().startsWith('2026-08-19');
+      const wanted = days
+        .flatMap((d) => d.contracts.filter((r) => r.tradingsymbol === pick.tradingsymbol))
+        .map((r) => (onNextDay(r) ? { ...r, averagePrice: null } : r));
+      expect(wanted.some((r) => !onNextDay(r) && r.averagePrice !== null)).toBe(true);
+      expect(found.get(`s:${pick.tradingsymbol}`)).toEqual(wanted);
+      const all = days.flatMap((d) => d.overview);
+      expect(await reader.overviewDays('NIFTY', [DAY, NEXT_DAY], { expiry: all[0]!.expiry })).toEqual(
+        all.filter((r) => r.expiry === all[0]!.expiry).map((r) => (onNextDay(r) ? { ...r, spotOpen: null } : r)),
+      );
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('keeps decoded overview days, since a compacted day never changes', async () => {
     const first = await history.overviewDay('NIFTY', NEXT_DAY);
     expect(first).toEqual(days[1]!.overview);
