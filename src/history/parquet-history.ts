@@ -146,8 +146,6 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
     maxRows: options.maxCachedSeriesRows ?? 250_000,
     rowsOf,
   });
-  const cacheSeries = (key: string, manifest: CompactionManifest, rows: readonly OverviewRecord[]) =>
-    seriesCache.set(key, { manifest, rows });
 
   async function manifestOf(index: IndexSymbol, day: string): Promise<CompactionManifest | null> {
     const dir = join(root, index, day);
@@ -363,7 +361,7 @@ export function createParquetHistory(options: ParquetHistoryOptions): ParquetHis
         for (const { day, manifest } of missing) {
           const dayRows = grouped.get(day)!;
           if (whole) {
-            cacheSeries(`${index}/${day}/${series}`, manifest, dayRows as unknown as OverviewRecord[]);
+            seriesCache.set(`${index}/${day}/${series}`, { manifest, rows: dayRows as unknown as OverviewRecord[] });
           }
           byDay.set(day, { rows: dayRows, full: whole });
         }

@@ -138,21 +138,20 @@ export function createStoredHistory(options: {
   }
 
   /**
-   * The late CSV rows of a compacted day, less those of snapshots its Parquet files hold already (a
-   * snapshot re-delivered after the compaction), as the next compaction will merge them.
+   * Instants of the snapshots a compacted day's Parquet files hold: late CSV rows at these are a snapshot
+   * stored again after the compaction, which the next compaction drops too.
    */
-  async function lateOnly<T extends { timestamp: Date }>(index: IndexSymbol, day: string, rows: readonly T[]) {
-    if (rows.length === 0) {
-      return [];
-    }
+  async function heldInstants(index: IndexSymbol, day: string): Promise<ReadonlySet<number>> {
     const recorded = (await parquet.manifest(index, day))?.snapshotTimes;
-    const stored = new Set(
+    return new Set(
       recorded === undefined
         ? (await parquet.overviewDay(index, day)).map((r) => r.timestamp.getTime())
         : recorded.map((iso) => Date.parse(iso)),
     );
-    return rows.filter((r) => !stored.has(r.timestamp.getTime()));
   }
+
+  const withoutHeld = <T extends { timestamp: Date }>(rows: readonly T[], held: ReadonlySet<number>) =>
+    rows.filter((r) => !held.has(r.timestamp.getTime()));
 
   /** Parquet rows plus the late CSV rows of a compacted day; the CSV reader alone for the rest. */
   async function both<T extends { timestamp: Date }>(
@@ -166,7 +165,11 @@ export function createStoredHistory(options: {
       return fromCsv();
     }
     const stored = await fromParquet();
-    return pending ? byTime([...stored, ...(await lateOnly(index, day, await fromCsv()))]) : stored;
+    if (!pending) {
+      return stored;
+    }
+    const late = await fromCsv();
+    return late.length === 0 ? stored : byTime([...stored, ...withoutHeld(late, await heldInstants(index, day))]);
   }
 
   const api: StoredHistory = {
@@ -217,8 +220,10 @@ export function createStoredHistory(options: {
       }
       const stored = await parquet.contractsDay(index, day, keys);
       if (pending) {
-        for (const [id, rows] of await csv.contractsDay(index, day, keys)) {
-          stored.set(id, byTime([...(stored.get(id) ?? []), ...(await lateOnly(index, day, rows))]));
+        const late = await csv.contractsDay(index, day, keys);
+        const held = await heldInstants(index, day);
+        for (const [id, rows] of late) {
+          stored.set(id, byTime([...(stored.get(id) ?? []), ...withoutHeld(rows, held)]));
         }
       }
       return stored;
@@ -246,14 +251,12 @@ export function createStoredHistory(options: {
         add(await parquet.contractsDays(index, compactedDays, keys, fields));
       }
       const csvRows = await Promise.all(csvDays.map((day) => csv.contractsDay(index, day, keys)));
+      const compactedSet = new Set(compactedDays);
       for (const [i, rows] of csvRows.entries()) {
         const day = csvDays[i]!;
-        if (!compactedDays.includes(day)) {
-          add(rows);
-          continue;
-        }
+        const held = compactedSet.has(day) ? await heldInstants(index, day) : new Set<number>();
         for (const [id, list] of rows) {
-          found.get(id)?.push(...(await lateOnly(index, day, list)));
+          found.get(id)?.push(...withoutHeld(list, held));
         }
       }
       for (const rows of found.values()) {
